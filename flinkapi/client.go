@@ -1,0 +1,182 @@
+package flinkapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultMaxResponseBytes bounds an answer's size. Flink's own REST client
+// allows 100 MiB (rest.client.max-content-length); the answers the exporter
+// reads are far smaller even on large clusters.
+const DefaultMaxResponseBytes = 32 << 20
+
+// Options configure a Client.
+type Options struct {
+	// HTTPClient sends the requests; it carries TLS and authentication.
+	// Defaults to a client with no timeout of its own (contexts bound every
+	// request).
+	HTTPClient *http.Client
+	// MaxResponseBytes bounds each answer; DefaultMaxResponseBytes if zero.
+	MaxResponseBytes int64
+	// MaxConcurrentRequests bounds the requests in flight to this
+	// JobManager, so that a scrape never floods it; unbounded if zero.
+	MaxConcurrentRequests int
+	// Instrumentation counts and times the requests; may be nil.
+	Instrumentation *Instrumentation
+	// UserAgent is sent with every request.
+	UserAgent string
+}
+
+// Client reads a Flink JobManager's REST API. It is safe for concurrent use.
+type Client struct {
+	base      *url.URL
+	http      *http.Client
+	maxBytes  int64
+	slots     chan struct{}
+	inst      *Instrumentation
+	userAgent string
+}
+
+// NewClient returns a client for the JobManager at baseURL, which may carry
+// a path prefix (a proxy path, or rest.path of Flink 1.19+).
+func NewClient(baseURL string, opts Options) (*Client, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse Flink URL %q: %w", baseURL, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("parse Flink URL %q: scheme must be http or https", baseURL)
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("parse Flink URL %q: no host", baseURL)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawQuery, u.Fragment = "", ""
+	c := &Client{
+		base:      u,
+		http:      opts.HTTPClient,
+		maxBytes:  opts.MaxResponseBytes,
+		inst:      opts.Instrumentation,
+		userAgent: opts.UserAgent,
+	}
+	if c.http == nil {
+		c.http = &http.Client{}
+	}
+	if c.maxBytes <= 0 {
+		c.maxBytes = DefaultMaxResponseBytes
+	}
+	if opts.MaxConcurrentRequests > 0 {
+		c.slots = make(chan struct{}, opts.MaxConcurrentRequests)
+	}
+	return c, nil
+}
+
+// BaseURL returns the JobManager's address without credentials.
+func (c *Client) BaseURL() string {
+	u := *c.base
+	u.User = nil
+	return u.String()
+}
+
+// get fetches one endpoint and decodes its JSON answer into out. endpoint is
+// the route template used for accounting ("/jobs/:jobid/checkpoints"), path
+// the concrete, escaped path.
+func (c *Client) get(ctx context.Context, endpoint, path string, query url.Values, out any) error {
+	if err := c.acquire(ctx); err != nil {
+		return fmt.Errorf("GET %s: %w", endpoint, err)
+	}
+	defer c.release()
+
+	u := *c.base
+	u.Path = c.base.Path + path
+	u.RawPath = ""
+	if c.base.RawPath != "" || strings.Contains(path, "%") {
+		u.RawPath = c.base.EscapedPath() + path
+	}
+	u.RawQuery = query.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return fmt.Errorf("GET %s: %w", endpoint, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.userAgent != "" {
+		req.Header.Set("User-Agent", c.userAgent)
+	}
+
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.inst.observe(endpoint, "error", time.Since(start))
+		return fmt.Errorf("GET %s: %w", endpoint, stripURL(err))
+	}
+	defer resp.Body.Close()
+	body, readErr := readLimited(resp.Body, c.maxBytes)
+	c.inst.observe(endpoint, strconv.Itoa(resp.StatusCode), time.Since(start))
+	if readErr != nil {
+		if errors.Is(readErr, ErrResponseTooLarge) {
+			c.inst.observeInvalid(endpoint)
+		}
+		return fmt.Errorf("GET %s: read body: %w", endpoint, readErr)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		apiErr := &APIError{Endpoint: endpoint, StatusCode: resp.StatusCode}
+		var eb ErrorResponse
+		if json.Unmarshal(body, &eb) == nil {
+			apiErr.Messages = eb.Errors
+		}
+		return apiErr
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		c.inst.observeInvalid(endpoint)
+		return fmt.Errorf("GET %s: decode answer: %w", endpoint, err)
+	}
+	return nil
+}
+
+func (c *Client) acquire(ctx context.Context) error {
+	if c.slots == nil {
+		return nil
+	}
+	select {
+	case c.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (c *Client) release() {
+	if c.slots != nil {
+		<-c.slots
+	}
+}
+
+// readLimited reads at most limit bytes and fails if there are more.
+func readLimited(r io.Reader, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("%w (%d bytes)", ErrResponseTooLarge, limit)
+	}
+	return body, nil
+}
+
+// stripURL removes the request URL from a transport error: it may carry
+// credentials, and the endpoint is already in the message.
+func stripURL(err error) error {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		return uerr.Err
+	}
+	return err
+}

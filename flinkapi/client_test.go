@@ -1,0 +1,194 @@
+package flinkapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+func newTestClient(t *testing.T, h http.Handler, opts Options) (*Client, *httptest.Server) {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	c, err := NewClient(srv.URL+"/flink/", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, srv
+}
+
+func TestClientPathPrefixQueryAndAccounting(t *testing.T) {
+	var gotPath, gotQuery string
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotPath, gotQuery = r.URL.EscapedPath(), r.URL.RawQuery
+		w.Write([]byte(`[{"id":"Status.JVM.CPU.Load","value":"0.25"},{"id":"Status.JVM.Memory.Heap.Used","value":"1048576"}]`))
+	})
+	inst := NewInstrumentation("flink_exporter")
+	c, _ := newTestClient(t, h, Options{Instrumentation: inst})
+	ms, err := c.TaskManagerMetrics(context.Background(), "10.0.0.11:41234-a1b2c3", []string{"Status.JVM.CPU.Load", "Status.JVM.Memory.Heap.Used"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gotPath != "/flink/taskmanagers/10.0.0.11:41234-a1b2c3/metrics" {
+		t.Errorf("path = %q", gotPath)
+	}
+	if gotQuery != "get=Status.JVM.CPU.Load%2CStatus.JVM.Memory.Heap.Used" {
+		t.Errorf("query = %q", gotQuery)
+	}
+	vals := MetricValues(ms)
+	if vals["Status.JVM.CPU.Load"] != 0.25 || vals["Status.JVM.Memory.Heap.Used"] != 1048576 {
+		t.Errorf("values = %v", vals)
+	}
+	if n := testutil.ToFloat64(inst.requests.WithLabelValues(EndpointTaskManagerMetrics, "200")); n != 1 {
+		t.Errorf("requests{endpoint=%q,code=200} = %v", EndpointTaskManagerMetrics, n)
+	}
+}
+
+func TestClientErrors(t *testing.T) {
+	tests := []struct {
+		name      string
+		status    int
+		body      string
+		check     func(error) bool
+		invalid   float64
+		errSubstr string
+	}{
+		{
+			name: "checkpointing disabled", status: 404,
+			body:      `{"errors":["org.apache.flink.runtime.rest.handler.RestHandlerException: Checkpointing has not been enabled.\n\tat org.apache.flink..."]}`,
+			check:     IsNotFound,
+			errSubstr: "HTTP 404: org.apache.flink.runtime.rest.handler.RestHandlerException: Checkpointing has not been enabled.",
+		},
+		{
+			name: "internal error", status: 500,
+			body: `{"errors":["Internal server error.","<Exception on server side:\njava.lang.NullPointerException\n\tat ...>"]}`,
+			check: func(err error) bool {
+				var a *APIError
+				return errors.As(err, &a) && a.StatusCode == 500 && !IsNotFound(err)
+			},
+			errSubstr: "HTTP 500: Internal server error.; <Exception on server side:",
+		},
+		{
+			name: "error without body", status: 503, body: ``,
+			check:     func(err error) bool { var a *APIError; return errors.As(err, &a) && a.StatusCode == 503 },
+			errSubstr: "HTTP 503: Service Unavailable",
+		},
+		{
+			name: "malformed", status: 200, body: `{"counts":{"restored":`,
+			check:     func(err error) bool { return err != nil && !IsNotFound(err) },
+			invalid:   1,
+			errSubstr: "decode answer",
+		},
+		{
+			name: "wrong type", status: 200, body: `{"counts":{"restored":"many"}}`,
+			check:   func(err error) bool { return err != nil },
+			invalid: 1, errSubstr: "decode answer",
+		},
+		{
+			name: "too large", status: 200, body: `{"counts":{}, "history":[` + strings.Repeat(`{"id":1},`, 200) + `{"id":1}]}`,
+			check:   func(err error) bool { return errors.Is(err, ErrResponseTooLarge) },
+			invalid: 1, errSubstr: "exceeds the size limit",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(tt.status)
+				w.Write([]byte(tt.body))
+			})
+			inst := NewInstrumentation("flink_exporter")
+			c, _ := newTestClient(t, h, Options{Instrumentation: inst, MaxResponseBytes: 1024})
+			_, err := c.Checkpoints(context.Background(), "a4b1f6b4c3d2e1f0a9b8c7d6e5f4a3b2")
+			if !tt.check(err) {
+				t.Fatalf("unexpected error %v", err)
+			}
+			if !strings.Contains(err.Error(), tt.errSubstr) {
+				t.Errorf("error %q does not contain %q", err, tt.errSubstr)
+			}
+			if strings.Contains(err.Error(), "\tat ") {
+				t.Errorf("error carries a stack trace: %q", err)
+			}
+			if got := testutil.ToFloat64(inst.invalid.WithLabelValues(EndpointCheckpoints)); got != tt.invalid {
+				t.Errorf("invalid responses = %v, want %v", got, tt.invalid)
+			}
+		})
+	}
+}
+
+func TestClientTimeoutAndConcurrencyBound(t *testing.T) {
+	var inFlight, peak atomic.Int32
+	release := make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+		w.Write([]byte(`{"taskmanagers":[]}`))
+	})
+	inst := NewInstrumentation("flink_exporter")
+	c, _ := newTestClient(t, h, Options{MaxConcurrentRequests: 2, Instrumentation: inst})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := c.TaskManagers(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("hung request: err = %v, want deadline exceeded", err)
+	}
+	if n := testutil.ToFloat64(inst.requests.WithLabelValues(EndpointTaskManagers, "error")); n != 1 {
+		t.Errorf("requests{code=error} = %v", n)
+	}
+
+	done := make(chan error, 5)
+	for range 5 {
+		go func() {
+			_, err := c.TaskManagers(context.Background())
+			done <- err
+		}()
+	}
+	deadline := time.After(10 * time.Second)
+	for inFlight.Load() < 2 {
+		select {
+		case <-deadline:
+			t.Fatal("requests never reached the server")
+		case <-time.After(time.Millisecond):
+		}
+	}
+	close(release)
+	for range 5 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p := peak.Load(); p > 2 {
+		t.Fatalf("%d requests in flight, bound is 2", p)
+	}
+}
+
+func TestNewClientRejectsBadURLs(t *testing.T) {
+	for _, u := range []string{"localhost:8081", "ftp://x", "http://", "://"} {
+		if _, err := NewClient(u, Options{}); err == nil {
+			t.Errorf("NewClient(%q) accepted", u)
+		}
+	}
+	c, err := NewClient("https://user:secret@flink.example:8443/proxy/", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.BaseURL(); got != "https://flink.example:8443/proxy" || strings.Contains(got, "secret") {
+		t.Fatalf("BaseURL = %q", got)
+	}
+}

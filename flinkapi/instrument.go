@@ -1,0 +1,70 @@
+package flinkapi
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Instrumentation counts and times the client's requests per endpoint. The
+// JobManager's responsiveness is itself a diagnostic signal (an overloaded
+// JobManager answers slowly), so these are exported next to Flink's metrics.
+// It is a prometheus.Collector; register it once and share it between
+// clients.
+type Instrumentation struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	invalid  *prometheus.CounterVec
+}
+
+// NewInstrumentation builds the request metrics under the given namespace
+// ("flink_exporter").
+func NewInstrumentation(namespace string) *Instrumentation {
+	return &Instrumentation{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace,
+			Name:      "rest_requests_total",
+			Help:      "Requests sent to the Flink REST API, by endpoint template and HTTP status code (\"error\" when no answer arrived).",
+		}, []string{"endpoint", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: namespace,
+			Name:      "rest_request_duration_seconds",
+			Help:      "Time until the Flink REST API answered, by endpoint template.",
+			Buckets:   []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"endpoint"}),
+		invalid: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace,
+			Name:      "rest_invalid_responses_total",
+			Help:      "Answers of the Flink REST API that could not be used: malformed or truncated JSON, or bodies over the size limit.",
+		}, []string{"endpoint"}),
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (i *Instrumentation) Describe(ch chan<- *prometheus.Desc) {
+	i.requests.Describe(ch)
+	i.duration.Describe(ch)
+	i.invalid.Describe(ch)
+}
+
+// Collect implements prometheus.Collector.
+func (i *Instrumentation) Collect(ch chan<- prometheus.Metric) {
+	i.requests.Collect(ch)
+	i.duration.Collect(ch)
+	i.invalid.Collect(ch)
+}
+
+func (i *Instrumentation) observe(endpoint, code string, d time.Duration) {
+	if i == nil {
+		return
+	}
+	i.requests.WithLabelValues(endpoint, code).Inc()
+	i.duration.WithLabelValues(endpoint).Observe(d.Seconds())
+}
+
+func (i *Instrumentation) observeInvalid(endpoint string) {
+	if i == nil {
+		return
+	}
+	i.invalid.WithLabelValues(endpoint).Inc()
+}
