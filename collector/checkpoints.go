@@ -1,0 +1,145 @@
+package collector
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/flink-exporter/flink_exporter/flinkapi"
+)
+
+// checkpointsCollector exports, per job, the checkpoint configuration,
+// Flink's checkpoint counts, the latest checkpoints and the derived health
+// values, from /jobs/:jobid/checkpoints and /jobs/:jobid/checkpoints/config.
+type checkpointsCollector struct {
+	descSet
+	timeout, interval, minPause, maxConcurrent, tolerable, unaligned, configInfo *prometheus.Desc
+	completed, failed, restored, triggered, inProgress, failures                 *prometheus.Desc
+	lastID, lastDuration, lastFullSize, lastSize, lastCompleted                  *prometheus.Desc
+	lastProcessed, lastPersisted, lastFailure, lastRestore                       *prometheus.Desc
+	ratio, inProgressAge, inProgressRatio, growth                                *prometheus.Desc
+}
+
+func newCheckpointsCollector() Collector {
+	c := &checkpointsCollector{}
+	const src = "/jobs/:jobid/checkpoints"
+	const cfg = "/jobs/:jobid/checkpoints/config"
+	c.timeout = c.add("job", "checkpoint_timeout_seconds", "Checkpoint timeout (execution.checkpointing.timeout), from "+cfg+" timeout.", jobLabels...)
+	c.interval = c.add("job", "checkpoint_interval_seconds", "Checkpoint interval (execution.checkpointing.interval), from "+cfg+" interval; absent when periodic checkpointing is off.", jobLabels...)
+	c.minPause = c.add("job", "checkpoint_min_pause_seconds", "Minimum pause between checkpoints (execution.checkpointing.min-pause), from "+cfg+" min_pause.", jobLabels...)
+	c.maxConcurrent = c.add("job", "checkpoint_max_concurrent", "Checkpoints allowed in flight at once (execution.checkpointing.max-concurrent-checkpoints), from "+cfg+" max_concurrent.", jobLabels...)
+	c.tolerable = c.add("job", "checkpoint_tolerable_failures", "Checkpoint failures tolerated before the job fails (execution.checkpointing.tolerable-failed-checkpoints), from "+cfg+" tolerable_failed_checkpoints.", jobLabels...)
+	c.unaligned = c.add("job", "checkpoint_unaligned_enabled", "1 when unaligned checkpoints are enabled (execution.checkpointing.unaligned.enabled), from "+cfg+" unaligned_checkpoints.", jobLabels...)
+	c.configInfo = c.add("job", "checkpoint_config_info", "Checkpointing mode, state backend and checkpoint storage, from "+cfg+"; value 1.", "job_id", "job_name", "mode", "state_backend", "checkpoint_storage")
+
+	c.completed = c.add("job", "checkpoints_completed_total", "Completed checkpoints since the JobManager started, from "+src+" counts.completed.", jobLabels...)
+	c.failed = c.add("job", "checkpoints_failed_total", "Failed checkpoints since the JobManager started, including failures while triggering that never reach the history, from "+src+" counts.failed.", jobLabels...)
+	c.restored = c.add("job", "checkpoints_restored_total", "Restores from a checkpoint (failovers) since the JobManager started, from "+src+" counts.restored.", jobLabels...)
+	c.triggered = c.add("job", "checkpoints_triggered_total", "Checkpoints triggered since the JobManager started, from "+src+" counts.total.", jobLabels...)
+	c.inProgress = c.add("job", "checkpoints_in_progress", "Checkpoints in progress, from "+src+" counts.in_progress.", jobLabels...)
+	c.failures = c.add("job", "checkpoint_failures_total", "Failed checkpoints seen by this exporter in "+src+" history and latest.failed, each counted once, by reason classified from failure_message.", "job_id", "job_name", "reason")
+
+	c.lastID = c.add("job", "last_checkpoint_id", "Id of the latest completed checkpoint, from "+src+" latest.completed.id.", jobLabels...)
+	c.lastDuration = c.add("job", "last_checkpoint_duration_seconds", "End-to-end duration of the latest completed checkpoint, from "+src+" latest.completed.end_to_end_duration.", jobLabels...)
+	c.lastFullSize = c.add("job", "last_checkpoint_full_size_bytes", "Full state size of the latest completed checkpoint, from "+src+" latest.completed.state_size.", jobLabels...)
+	c.lastSize = c.add("job", "last_checkpoint_size_bytes", "Bytes the latest completed checkpoint persisted (incremental size), from "+src+" latest.completed.checkpointed_size (state_size before Flink 1.15).", jobLabels...)
+	c.lastCompleted = c.add("job", "last_checkpoint_completed_timestamp_seconds", "When the latest completed checkpoint was acknowledged by its last subtask, from "+src+" latest.completed.latest_ack_timestamp.", jobLabels...)
+	c.lastProcessed = c.add("job", "last_checkpoint_processed_bytes", "Bytes processed during alignment of the latest completed checkpoint, from "+src+" latest.completed.processed_data.", jobLabels...)
+	c.lastPersisted = c.add("job", "last_checkpoint_persisted_bytes", "In-flight bytes persisted by the latest completed (unaligned) checkpoint, from "+src+" latest.completed.persisted_data.", jobLabels...)
+	c.lastFailure = c.add("job", "last_checkpoint_failure_timestamp_seconds", "When the latest failed checkpoint failed, from "+src+" latest.failed.failure_timestamp.", jobLabels...)
+	c.lastRestore = c.add("job", "last_checkpoint_restore_timestamp_seconds", "When the job last restored from a checkpoint, from "+src+" latest.restored.restore_timestamp.", jobLabels...)
+
+	c.ratio = c.add("job", "checkpoint_duration_to_timeout_ratio", "End-to-end duration of the latest completed checkpoint over the checkpoint timeout; 1 means it took all the time it may.", jobLabels...)
+	c.inProgressAge = c.add("job", "checkpoint_in_progress_age_seconds", "Age of the oldest in-progress checkpoint (now minus its trigger time); 0 when none is in progress.", jobLabels...)
+	c.inProgressRatio = c.add("job", "checkpoint_in_progress_to_timeout_ratio", "Age of the oldest in-progress checkpoint over the checkpoint timeout: the warning before it expires; 0 when none is in progress.", jobLabels...)
+	c.growth = c.add("job", "checkpoint_state_growth_bytes_per_second", "Least-squares slope of the full state size of the completed checkpoints in "+src+" history against their completion time; absent with fewer than two.", jobLabels...)
+	return c
+}
+
+func (c *checkpointsCollector) Update(s *Scrape, ch chan<- prometheus.Metric) error {
+	jobs, err := s.ActiveJobs()
+	if err != nil {
+		return err
+	}
+	return forEachJob(jobs, func(j flinkapi.JobOverview) error { return c.updateJob(s, j, ch) })
+}
+
+func (c *checkpointsCollector) updateJob(s *Scrape, j flinkapi.JobOverview, ch chan<- prometheus.Metric) error {
+	stats, err := s.Checkpoints(j.ID)
+	if flinkapi.IsNotFound(err) {
+		return nil // checkpointing is not enabled, or the job just left
+	}
+	if err != nil {
+		return err
+	}
+	js := s.state.Job(j.ID)
+	l := []string{j.ID, j.Name}
+
+	counter(ch, c.completed, float64(stats.Counts.Completed), l...)
+	counter(ch, c.failed, float64(stats.Counts.Failed), l...)
+	counter(ch, c.restored, float64(stats.Counts.Restored), l...)
+	counter(ch, c.triggered, float64(stats.Counts.Total), l...)
+	gauge(ch, c.inProgress, float64(stats.Counts.InProgress), l...)
+	for reason, n := range js.recordFailures(stats) {
+		counter(ch, c.failures, n, j.ID, j.Name, reason)
+	}
+
+	if last := stats.Latest.Completed; last != nil {
+		gauge(ch, c.lastID, float64(last.ID), l...)
+		gauge(ch, c.lastDuration, millis(last.EndToEndDuration), l...)
+		gauge(ch, c.lastFullSize, float64(last.StateSize), l...)
+		gauge(ch, c.lastSize, float64(last.Size()), l...)
+		gauge(ch, c.lastCompleted, millis(last.LatestAckTimestamp), l...)
+		gauge(ch, c.lastProcessed, float64(last.ProcessedData), l...)
+		gauge(ch, c.lastPersisted, float64(last.PersistedData), l...)
+	}
+	if f := stats.Latest.Failed; f != nil && f.FailureTimestamp != nil {
+		gauge(ch, c.lastFailure, millis(*f.FailureTimestamp), l...)
+	}
+	if r := stats.Latest.Restored; r != nil {
+		gauge(ch, c.lastRestore, millis(r.RestoreTimestamp), l...)
+	}
+	if g, ok := StateGrowthRate(stats.History); ok {
+		gauge(ch, c.growth, g, l...)
+	}
+
+	cfg, err := js.checkpointConfig(s, j.ID, stats.Counts)
+	if flinkapi.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	c.updateConfig(cfg, l, ch)
+	if last := stats.Latest.Completed; last != nil {
+		if r, ok := DurationToTimeoutRatio(last.EndToEndDuration, cfg.Timeout); ok {
+			gauge(ch, c.ratio, r, l...)
+		}
+	}
+	var age float64
+	if oldest := OldestInProgress(stats.History); oldest != nil {
+		age = InProgressAge(oldest, s.Now())
+	}
+	gauge(ch, c.inProgressAge, age, l...)
+	if cfg.Timeout > 0 {
+		gauge(ch, c.inProgressRatio, age/millis(cfg.Timeout), l...)
+	}
+	return nil
+}
+
+func (c *checkpointsCollector) updateConfig(cfg *flinkapi.CheckpointConfig, l []string, ch chan<- prometheus.Metric) {
+	gauge(ch, c.timeout, millis(cfg.Timeout), l...)
+	if cfg.PeriodicCheckpointing() {
+		gauge(ch, c.interval, millis(cfg.Interval), l...)
+	}
+	gauge(ch, c.minPause, millis(cfg.MinPause), l...)
+	gauge(ch, c.maxConcurrent, float64(cfg.MaxConcurrent), l...)
+	gauge(ch, c.tolerable, float64(cfg.TolerableFailedCheckpoints), l...)
+	gauge(ch, c.unaligned, boolValue(cfg.UnalignedCheckpoints), l...)
+	gauge(ch, c.configInfo, 1, l[0], l[1], cfg.Mode, deref(cfg.StateBackend), deref(cfg.CheckpointStorage))
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,202 @@
+// Package collector turns a Flink JobManager's REST answers into Prometheus
+// metrics at scrape time.
+//
+// An Exporter is the prometheus.Collector of one Flink cluster. On each
+// scrape it first asks the JobManager for the core answers (the cluster
+// and job overviews), which decide flink_up; then it runs its area
+// collectors (cluster, jobs, checkpoints, ...) concurrently. Each area
+// reports its own flink_exporter_scrape_collector_success and duration: a
+// failed area hides no other and never fakes values. Answers that several
+// areas need are fetched once per scrape; answers that never change
+// (completed checkpoint details, checkpoint configuration until a restart)
+// are kept across scrapes in a bounded State.
+package collector
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/flink-exporter/flink_exporter/flinkapi"
+)
+
+// Namespace prefixes every metric about Flink; exporter-internal metrics
+// use Namespace + "_exporter".
+const Namespace = "flink"
+
+// Collector is one area of metrics. Update reads what it needs through the
+// scrape and sends const metrics; an error marks the area as failed, while
+// the metrics it did send stay valid.
+type Collector interface {
+	Describe(ch chan<- *prometheus.Desc)
+	Update(s *Scrape, ch chan<- prometheus.Metric) error
+}
+
+// Area names a collector and says whether it runs unless disabled.
+type Area struct {
+	Name           string
+	DefaultEnabled bool
+	Help           string
+	build          func() Collector
+}
+
+// Areas lists the collectors an Exporter can run, in a fixed order.
+func Areas() []Area {
+	return []Area{
+		{Name: "cluster", DefaultEnabled: true, Help: "TaskManager, slot and job counts and the Flink version, from /overview and /jobs/overview.", build: newClusterCollector},
+		{Name: "jobs", DefaultEnabled: true, Help: "State of each job, from /jobs/overview.", build: newJobsCollector},
+		{Name: "checkpoints", DefaultEnabled: true, Help: "Checkpoint configuration, counts, the latest checkpoints and derived health, from /jobs/:jobid/checkpoints.", build: newCheckpointsCollector},
+		{Name: "checkpoint_acks", DefaultEnabled: true, Help: "Per-vertex phases and per-TaskManager acknowledgement latency of the latest completed checkpoint, from its subtask details.", build: newCheckpointAcksCollector},
+	}
+}
+
+// Config configures an Exporter.
+type Config struct {
+	// Client reads the cluster's REST API.
+	Client *flinkapi.Client
+	// Logger receives one line per failure.
+	Logger log.Logger
+	// Collectors names the enabled areas; nil enables the default ones.
+	Collectors []string
+	// Timeout bounds a whole scrape; 10 s if zero.
+	Timeout time.Duration
+	// Now is the clock, time.Now if nil; tests inject a fixed one.
+	Now func() time.Time
+}
+
+// Exporter collects the metrics of one Flink cluster at scrape time.
+type Exporter struct {
+	client     *flinkapi.Client
+	logger     log.Logger
+	timeout    time.Duration
+	now        func() time.Time
+	names      []string
+	collectors map[string]Collector
+	state      *State
+
+	// scrapeMu serialises scrapes of this cluster: they share State.
+	scrapeMu sync.Mutex
+
+	up             *prometheus.Desc
+	scrapeDuration *prometheus.Desc
+	scrapeSuccess  *prometheus.Desc
+}
+
+// NewExporter builds the Exporter of one cluster.
+func NewExporter(cfg Config) (*Exporter, error) {
+	if cfg.Client == nil {
+		return nil, errors.New("collector: no Flink client")
+	}
+	e := &Exporter{
+		client:     cfg.Client,
+		logger:     cfg.Logger,
+		timeout:    cfg.Timeout,
+		now:        cfg.Now,
+		collectors: map[string]Collector{},
+		state:      NewState(),
+	}
+	if e.logger == nil {
+		e.logger = log.NewNopLogger()
+	}
+	if e.timeout <= 0 {
+		e.timeout = 10 * time.Second
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	enabled := map[string]bool{}
+	for _, a := range Areas() {
+		enabled[a.Name] = cfg.Collectors == nil && a.DefaultEnabled
+	}
+	for _, name := range cfg.Collectors {
+		if _, ok := enabled[name]; !ok {
+			return nil, fmt.Errorf("collector: unknown collector %q", name)
+		}
+		enabled[name] = true
+	}
+	for _, a := range Areas() {
+		if enabled[a.Name] {
+			e.names = append(e.names, a.Name)
+			e.collectors[a.Name] = a.build()
+		}
+	}
+	e.up = prometheus.NewDesc(Namespace+"_up", "1 when the Flink JobManager answered the scrape's core requests (/overview and /jobs/overview), else 0.", nil, nil)
+	e.scrapeDuration = prometheus.NewDesc(Namespace+"_exporter_scrape_collector_duration_seconds", "Time a collector took in this scrape.", []string{"collector"}, nil)
+	e.scrapeSuccess = prometheus.NewDesc(Namespace+"_exporter_scrape_collector_success", "1 when a collector read everything it needed in this scrape, else 0.", []string{"collector"}, nil)
+	return e, nil
+}
+
+// Describe implements prometheus.Collector.
+func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
+	ch <- e.up
+	ch <- e.scrapeDuration
+	ch <- e.scrapeSuccess
+	for _, name := range e.names {
+		e.collectors[name].Describe(ch)
+	}
+}
+
+// Collect implements prometheus.Collector: one scrape of the cluster.
+func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), e.timeout)
+	defer cancel()
+	e.CollectContext(ctx, ch)
+}
+
+// CollectContext scrapes the cluster within ctx, which bounds every request.
+func (e *Exporter) CollectContext(ctx context.Context, ch chan<- prometheus.Metric) {
+	e.scrapeMu.Lock()
+	defer e.scrapeMu.Unlock()
+
+	s := newScrape(ctx, e.client, e.state, e.now(), e.logger)
+	if err := s.core(); err != nil {
+		level.Error(e.logger).Log("msg", "Flink JobManager did not answer the core requests; all collectors skipped", "url", e.client.BaseURL(), "err", err)
+		ch <- prometheus.MustNewConstMetric(e.up, prometheus.GaugeValue, 0)
+		for _, name := range e.names {
+			ch <- prometheus.MustNewConstMetric(e.scrapeSuccess, prometheus.GaugeValue, 0, name)
+		}
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(e.up, prometheus.GaugeValue, 1)
+
+	var wg sync.WaitGroup
+	for _, name := range e.names {
+		wg.Add(1)
+		go func(name string, c Collector) {
+			defer wg.Done()
+			e.runCollector(s, name, c, ch)
+		}(name, e.collectors[name])
+	}
+	wg.Wait()
+	if jobs, err := s.Jobs(); err == nil {
+		e.state.Forget(jobIDs(jobs))
+	}
+}
+
+func (e *Exporter) runCollector(s *Scrape, name string, c Collector, ch chan<- prometheus.Metric) {
+	start := time.Now()
+	err := c.Update(s, ch)
+	ch <- prometheus.MustNewConstMetric(e.scrapeDuration, prometheus.GaugeValue, time.Since(start).Seconds(), name)
+	success := 1.0
+	if err != nil {
+		success = 0
+		level.Error(e.logger).Log("msg", "collector failed", "collector", name, "err", err)
+	}
+	ch <- prometheus.MustNewConstMetric(e.scrapeSuccess, prometheus.GaugeValue, success, name)
+}
+
+func jobIDs(jobs []flinkapi.JobOverview) []string {
+	ids := make([]string, 0, len(jobs))
+	for _, j := range jobs {
+		ids = append(ids, j.ID)
+	}
+	sort.Strings(ids)
+	return ids
+}

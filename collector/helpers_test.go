@@ -1,0 +1,97 @@
+package collector
+
+import (
+	"flag"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/flink-exporter/flink_exporter/flinkapi"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// samplesDir finds ../shared/flink-rest/samples beside the repository.
+func samplesDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test")
+		}
+		dir = parent
+	}
+	samples := filepath.Join(dir, "..", "shared", "flink-rest", "samples")
+	if _, err := os.Stat(samples); err != nil {
+		t.Fatalf("Flink REST samples not found beside the repository: %v", err)
+	}
+	return samples
+}
+
+// newTestExporter builds an Exporter for the JobManager at url, with its
+// request accounting and a fixed clock.
+func newTestExporter(t testing.TB, url string, now time.Time) (*Exporter, *flinkapi.Instrumentation) {
+	t.Helper()
+	inst := flinkapi.NewInstrumentation("flink_exporter")
+	client, err := flinkapi.NewClient(url, flinkapi.Options{Instrumentation: inst, MaxConcurrentRequests: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewExporter(Config{Client: client, Now: func() time.Time { return now }, Timeout: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, inst
+}
+
+// recordingMux serves fixed bodies by path and records what was asked.
+type recordingMux struct {
+	bodies map[string][]byte
+	asked  chan string
+}
+
+func (m *recordingMux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	select {
+	case m.asked <- r.URL.Path:
+	default:
+	}
+	body, ok := m.bodies[r.URL.Path]
+	if !ok {
+		w.WriteHeader(http.StatusNotFound)
+		w.Write([]byte(`{"errors":["Not found: ` + r.URL.Path + `"]}`))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.Write(body)
+}
+
+func serveBodies(t testing.TB, bodies map[string][]byte) (*httptest.Server, *recordingMux) {
+	t.Helper()
+	m := &recordingMux{bodies: bodies, asked: make(chan string, 1000)}
+	srv := httptest.NewServer(m)
+	t.Cleanup(srv.Close)
+	return srv, m
+}
+
+// drain returns the paths asked so far.
+func (m *recordingMux) drain() map[string]int {
+	out := map[string]int{}
+	for {
+		select {
+		case p := <-m.asked:
+			out[p]++
+		default:
+			return out
+		}
+	}
+}

@@ -1,0 +1,91 @@
+package collector
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/go-kit/log"
+
+	"github.com/flink-exporter/flink_exporter/flinkapi"
+)
+
+// Scrape is one scrape of one cluster: the REST client bound to the
+// scrape's context, the clock reading shared by every collector, and the
+// answers several collectors need, each fetched at most once.
+type Scrape struct {
+	ctx    context.Context
+	client *flinkapi.Client
+	state  *State
+	now    time.Time
+	logger log.Logger
+
+	overview     memo[*flinkapi.ClusterOverview]
+	jobs         memo[*flinkapi.JobsOverview]
+	taskManagers memo[*flinkapi.TaskManagersInfo]
+	checkpoints  memo[*flinkapi.CheckpointingStatistics]
+}
+
+func newScrape(ctx context.Context, client *flinkapi.Client, state *State, now time.Time, logger log.Logger) *Scrape {
+	return &Scrape{ctx: ctx, client: client, state: state, now: now, logger: logger}
+}
+
+// Context bounds every request of the scrape.
+func (s *Scrape) Context() context.Context { return s.ctx }
+
+// Client returns the cluster's REST client.
+func (s *Scrape) Client() *flinkapi.Client { return s.client }
+
+// Now is the scrape's single reading of the clock, so that every age in one
+// scrape is measured against the same instant.
+func (s *Scrape) Now() time.Time { return s.now }
+
+// core fetches the answers that decide flink_up.
+func (s *Scrape) core() error {
+	_, errOverview := s.Overview()
+	_, errJobs := s.Jobs()
+	return errors.Join(errOverview, errJobs)
+}
+
+// Overview returns GET /overview.
+func (s *Scrape) Overview() (*flinkapi.ClusterOverview, error) {
+	return s.overview.do("", func() (*flinkapi.ClusterOverview, error) { return s.client.Overview(s.ctx) })
+}
+
+// Jobs returns every job of GET /jobs/overview.
+func (s *Scrape) Jobs() ([]flinkapi.JobOverview, error) {
+	o, err := s.jobs.do("", func() (*flinkapi.JobsOverview, error) { return s.client.JobsOverview(s.ctx) })
+	if err != nil {
+		return nil, err
+	}
+	return o.Jobs, nil
+}
+
+// ActiveJobs returns the jobs that are not globally terminal: only these
+// are scraped for checkpoints.
+func (s *Scrape) ActiveJobs() ([]flinkapi.JobOverview, error) {
+	jobs, err := s.Jobs()
+	if err != nil {
+		return nil, err
+	}
+	active := make([]flinkapi.JobOverview, 0, len(jobs))
+	for _, j := range jobs {
+		if !flinkapi.IsGloballyTerminal(j.State) {
+			active = append(active, j)
+		}
+	}
+	return active, nil
+}
+
+// TaskManagers returns GET /taskmanagers.
+func (s *Scrape) TaskManagers() (*flinkapi.TaskManagersInfo, error) {
+	return s.taskManagers.do("", func() (*flinkapi.TaskManagersInfo, error) { return s.client.TaskManagers(s.ctx) })
+}
+
+// Checkpoints returns GET /jobs/:jobid/checkpoints of one job. A job
+// without checkpointing gives an error for which flinkapi.IsNotFound holds.
+func (s *Scrape) Checkpoints(jobID string) (*flinkapi.CheckpointingStatistics, error) {
+	return s.checkpoints.do(jobID, func() (*flinkapi.CheckpointingStatistics, error) {
+		return s.client.Checkpoints(s.ctx, jobID)
+	})
+}
