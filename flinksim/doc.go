@@ -1,0 +1,25 @@
+// Package flinksim simulates the REST API of an Apache Flink JobManager.
+//
+// It stands in for a Flink cluster in the exporter's tests, benchmarks and
+// demo mode. A Simulator models TaskManagers, a JobManager and streaming jobs
+// with a checkpoint coordinator each, and answers the REST endpoints the
+// exporter reads in the wire format of the configured Flink version (1.14 to
+// 2.2), using the types of package flinkapi so that the simulator and the
+// exporter's client cannot drift apart.
+//
+// The model is deterministic given Config.Seed and Config.Clock and is
+// evaluated lazily: every request first advances the model to Clock() under
+// a mutex, so there are no background goroutines and tests step time with a
+// fake clock. Each checkpoint's subtask acknowledgements are built from
+// phases (barrier start delay, alignment, synchronous and asynchronous
+// snapshot, transit to the JobManager, JobManager processing) whose sizes a
+// scenario chooses, so that each scenario moves the signals a real cluster
+// shows for its cause and leaves the others as in "healthy". Per-subtask
+// details are recomputed from (seed, job, checkpoint, vertex, subtask) and a
+// few parameters stored per checkpoint rather than stored, which keeps a
+// 100-job cluster small.
+//
+// Faults (latency, error statuses, hangs, malformed or truncated bodies) and
+// cluster events (JobManager failover, TaskManager loss, job restarts) can be
+// switched at run time for reliability tests.
+package flinksim

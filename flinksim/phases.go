@@ -1,0 +1,98 @@
+package flinksim
+
+// mib is one MiB in bytes.
+const mib = 1 << 20
+
+// processedBytesPerAlignMs is how much in-flight data a subtask processes per
+// millisecond of barrier alignment (processed_data), about 10 MiB/s.
+const processedBytesPerAlignMs = 10 << 10
+
+// checkpointParams are the inputs fixed when a checkpoint is triggered from
+// which every subtask's part is recomputed on demand, so that no per-subtask
+// record is stored for history checkpoints.
+type checkpointParams struct {
+	stateBytes  int64          // full state of the job at trigger
+	asyncBaseMs float64        // storage round trips drawn for this checkpoint
+	placement   []*taskManager // where each subtask index ran
+	attempt     int            // execution attempt of the subtasks
+}
+
+// subtaskPart is one subtask's acknowledgement of a checkpoint: its phases
+// in ms and the bytes it reported.
+type subtaskPart struct {
+	startDelay, alignment, sync, async, transit, jmProcess int64
+	stateSize, checkpointedSize, processed, persisted      int64
+}
+
+// ackOffset is the time from trigger to the JobManager registering the ack.
+func (p subtaskPart) ackOffset() int64 {
+	return p.startDelay + p.alignment + p.sync + p.async + p.transit + p.jmProcess
+}
+
+// snapshotDone is the time from trigger to the end of the subtask's async
+// phase, before the ack travels to the JobManager.
+func (p subtaskPart) snapshotDone() int64 {
+	return p.startDelay + p.alignment + p.sync + p.async
+}
+
+// stateWeight is vertex v's share of a job's state before dividing by
+// parallelism: sources and sinks keep little state (offsets, transactions),
+// the processing vertices the rest.
+func stateWeight(v, vertices int) float64 {
+	if vertices == 1 {
+		return 1
+	}
+	small := 0.05
+	middle := vertices - 1 // the 2-vertex job's second vertex holds the keyed state
+	if vertices >= 3 {
+		middle = vertices - 2
+	}
+	total := float64(middle) + small*float64(vertices-middle)
+	switch {
+	case v == 0, vertices >= 3 && v == vertices-1:
+		return small / total
+	}
+	return 1 / total
+}
+
+// stateBytes is job j's full state at time t: the scenario's base (with a
+// per-job jitter of ±10 %) plus growth over the job's uptime.
+func (m *model) stateBytes(j *job, t int64) int64 {
+	base := m.sc.StateBaseMiB * mib * (0.9 + 0.2*m.r.unit(dStateJitter, int64(j.n)))
+	grown := m.sc.StateGrowthMiBps * mib * float64(max(0, t-j.stateSince)) / 1000
+	return int64(base + grown)
+}
+
+// subtaskPart computes subtask i of vertex v's part of checkpoint id of job
+// j. It is a pure function of the seed, the keys and the parameters stored
+// with the checkpoint.
+func (m *model) subtaskPart(j *job, id int64, par *checkpointParams, v, i int) subtaskPart {
+	sc := &m.sc
+	jn, vi, ii := int64(j.n), int64(v), int64(i)
+	hot := par.placement[i].hot
+
+	// Key-group skew is fixed per subtask; the incremental share varies per checkpoint.
+	share := stateWeight(v, len(j.vertices)) / float64(j.parallelism) * (0.9 + 0.2*m.r.unit(dStateSkew, jn, vi, ii))
+	var p subtaskPart
+	p.stateSize = int64(float64(par.stateBytes) * share)
+	p.checkpointedSize = min(p.stateSize, int64(float64(p.stateSize)*sc.IncrementalRatio*(0.8+0.4*m.r.unit(dIncremental, jn, id, vi, ii))))
+
+	if v == 0 {
+		p.startDelay = int64(5 * m.r.unit(dStartDelay, jn, id, vi, ii))
+	} else {
+		p.startDelay = int64(m.r.pick(sc.StartDelayMs, dStartDelay, jn, id, vi, ii))
+		p.alignment = int64(m.r.pick(sc.AlignmentMs, dAlignment, jn, id, vi, ii))
+	}
+	sync := m.r.pick(sc.SyncMs, dSync, jn, id, vi, ii)
+	upload := float64(p.checkpointedSize) / (m.r.pick(sc.UploadMiBps, dUpload, jn, id, vi, ii) * mib) * 1000
+	async := par.asyncBaseMs*(0.9+0.2*m.r.unit(dAsyncJitter, jn, id, vi, ii)) + upload
+	if hot {
+		sync *= sc.HotSyncFactor
+		async *= sc.HotAsyncFactor
+	}
+	p.sync, p.async = int64(sync), int64(async)
+	p.transit = int64(m.r.pick(sc.TransitMs, dTransit, jn, id, vi, ii))
+	p.jmProcess = int64(m.r.pick(sc.JMProcessMs, dJMProcess, jn, id, vi, ii))
+	p.processed = p.alignment * processedBytesPerAlignMs
+	return p
+}
