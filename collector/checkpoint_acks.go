@@ -13,8 +13,8 @@ import (
 // are read once per completed checkpoint.
 type checkpointAcksCollector struct {
 	descSet
-	ackMax, ackAvg, syncMax, asyncMax, alignMax, startMax, unexplained *prometheus.Desc
-	acked, subtasks, tmAckMax, throughput                              *prometheus.Desc
+	ackMax, ackAvg, syncMax, asyncMax, asyncAvg, alignMax, startMax, unexplained *prometheus.Desc
+	acked, subtasks, tmAckMax, throughput                                        *prometheus.Desc
 }
 
 func newCheckpointAcksCollector() Collector {
@@ -24,6 +24,7 @@ func newCheckpointAcksCollector() Collector {
 	c.ackAvg = c.add("job_vertex", "checkpoint_ack_latency_avg_seconds", "Mean subtask acknowledgement after the trigger"+src+" (end_to_end_duration).", vertexLabels...)
 	c.syncMax = c.add("job_vertex", "checkpoint_sync_duration_max_seconds", "Slowest synchronous snapshot phase"+src+" (checkpoint.sync).", vertexLabels...)
 	c.asyncMax = c.add("job_vertex", "checkpoint_async_duration_max_seconds", "Slowest asynchronous snapshot phase (the upload)"+src+" (checkpoint.async).", vertexLabels...)
+	c.asyncAvg = c.add("job_vertex", "checkpoint_async_duration_avg_seconds", "Mean asynchronous snapshot phase over the acknowledged subtasks"+src+" (checkpoint.async): long on most subtasks points to the storage, on a few to their TaskManager.", vertexLabels...)
 	c.alignMax = c.add("job_vertex", "checkpoint_alignment_duration_max_seconds", "Slowest barrier alignment"+src+" (alignment.duration).", vertexLabels...)
 	c.startMax = c.add("job_vertex", "checkpoint_start_delay_max_seconds", "Slowest barrier arrival after the trigger (back-pressure holds it)"+src+" (start_delay).", vertexLabels...)
 	c.unexplained = c.add("job_vertex", "checkpoint_unexplained_ack_latency_max_seconds", "Largest part of a subtask acknowledgement not spent in start delay, alignment, sync or async: transit to and processing in the JobManager"+src+".", vertexLabels...)
@@ -73,6 +74,7 @@ func (c *checkpointAcksCollector) updateJob(s *Scrape, j flinkapi.JobOverview, c
 		gauge(ch, c.ackAvg, v.AckAvg, l...)
 		gauge(ch, c.syncMax, v.SyncMax, l...)
 		gauge(ch, c.asyncMax, v.AsyncMax, l...)
+		gauge(ch, c.asyncAvg, v.AsyncTotal/float64(v.Acked), l...)
 		gauge(ch, c.alignMax, v.AlignMax, l...)
 		gauge(ch, c.startMax, v.StartMax, l...)
 		gauge(ch, c.unexplained, v.Unexplain, l...)

@@ -17,7 +17,7 @@ func newClusterCollector() Collector {
 	c.info = c.add("cluster", "info", "Flink version and revision of the JobManager, from /overview flink-version and flink-commit; value 1.", "version", "revision")
 	c.taskManagers = c.add("cluster", "taskmanagers", "TaskManagers registered with the JobManager, from /overview taskmanagers.")
 	c.blocked = c.add("cluster", "taskmanagers_blocked", "TaskManagers blocked for new slots (Flink 1.16+), from /overview taskmanagers-blocked.")
-	c.slotsTotal = c.add("cluster", "slots_total", "Task slots of all TaskManagers, from /overview slots-total.")
+	c.slotsTotal = c.add("cluster", "slots", "Task slots of all TaskManagers, from /overview slots-total.")
 	c.slotsAvailable = c.add("cluster", "slots_available", "Task slots free for new work, from /overview slots-available.")
 	c.jobs = c.add("cluster", "jobs", "Jobs known to the JobManager by state, from /jobs/overview.", "state")
 	return c

@@ -54,6 +54,9 @@ func Areas() []Area {
 		{Name: "jobs", DefaultEnabled: true, Help: "State of each job, from /jobs/overview.", build: newJobsCollector},
 		{Name: "checkpoints", DefaultEnabled: true, Help: "Checkpoint configuration, counts, the latest checkpoints and derived health, from /jobs/:jobid/checkpoints.", build: newCheckpointsCollector},
 		{Name: "checkpoint_acks", DefaultEnabled: true, Help: "Per-vertex phases and per-TaskManager acknowledgement latency of the latest completed checkpoint, from its subtask details.", build: newCheckpointAcksCollector},
+		{Name: "taskmanagers", DefaultEnabled: true, Help: "Each TaskManager's slots, heartbeat age, JVM (CPU, heap, GC, threads), managed memory and host metrics, from /taskmanagers and /taskmanagers/:taskmanagerid/metrics.", build: newTaskManagersCollector},
+		{Name: "jobmanager", DefaultEnabled: true, Help: "The JobManager's JVM (CPU, heap, GC, threads), registered TaskManagers, running jobs, slots and host metrics, from /jobmanager/metrics.", build: newJobManagerCollector},
+		{Name: "backpressure", DefaultEnabled: true, Help: "Per-vertex back-pressured, busy and idle time of the busiest subtask and the back-pressure level, from /jobs/:jobid/vertices/:vertexid/subtasks/metrics.", build: newBackPressureCollector},
 	}
 }
 
@@ -69,6 +72,12 @@ type Config struct {
 	Timeout time.Duration
 	// Now is the clock, time.Now if nil; tests inject a fixed one.
 	Now func() time.Time
+	// MetricsTTL is how long the answers of Flink's metric endpoints
+	// (JobManager, TaskManager and vertex metrics) are reused: the
+	// JobManager refreshes them at most every metrics.fetcher.update-interval
+	// (DefaultMetricsTTL), so scraping more often only loads it. Zero
+	// disables the reuse.
+	MetricsTTL time.Duration
 }
 
 // Exporter collects the metrics of one Flink cluster at scrape time.
@@ -80,6 +89,7 @@ type Exporter struct {
 	names      []string
 	collectors map[string]Collector
 	state      *State
+	metricsTTL time.Duration
 
 	// scrapeMu serialises scrapes of this cluster: they share State.
 	scrapeMu sync.Mutex
@@ -99,6 +109,7 @@ func NewExporter(cfg Config) (*Exporter, error) {
 		logger:     cfg.Logger,
 		timeout:    cfg.Timeout,
 		now:        cfg.Now,
+		metricsTTL: cfg.MetricsTTL,
 		collectors: map[string]Collector{},
 		state:      NewState(),
 	}
@@ -156,6 +167,7 @@ func (e *Exporter) CollectContext(ctx context.Context, ch chan<- prometheus.Metr
 	defer e.scrapeMu.Unlock()
 
 	s := newScrape(ctx, e.client, e.state, e.now(), e.logger)
+	s.metricsTTL = e.metricsTTL
 	if err := s.core(); err != nil {
 		level.Error(e.logger).Log("msg", "Flink JobManager did not answer the core requests; all collectors skipped", "url", e.client.BaseURL(), "err", err)
 		ch <- prometheus.MustNewConstMetric(e.up, prometheus.GaugeValue, 0)

@@ -19,6 +19,9 @@ type Scrape struct {
 	state  *State
 	now    time.Time
 	logger log.Logger
+	// metricsTTL is how long answers of Flink's metric endpoints are
+	// reused across scrapes (Config.MetricsTTL).
+	metricsTTL time.Duration
 
 	overview     memo[*flinkapi.ClusterOverview]
 	jobs         memo[*flinkapi.JobsOverview]

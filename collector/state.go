@@ -15,6 +15,10 @@ import (
 type State struct {
 	mu   sync.Mutex
 	jobs map[string]*jobState
+
+	// metrics holds the JVM processes' metric ids and answers; it forgets
+	// the TaskManagers that leave.
+	metrics metricCache
 }
 
 // NewState returns an empty State.
@@ -37,6 +41,8 @@ type jobState struct {
 	placement map[string][]string
 	acks      *AckAnalysis
 	failures  failureLedger
+	// pressure is each vertex's back-pressure until the metrics TTL ends.
+	pressure map[string]pressureEntry
 }
 
 // Job returns the memory of one job, creating it on first use.

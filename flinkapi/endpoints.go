@@ -118,6 +118,23 @@ func (c *Client) JobManagerMetrics(ctx context.Context, ids []string) ([]Metric,
 	return out, c.get(ctx, EndpointJobManagerMetrics, "/jobmanager/metrics", getQuery(ids), &out)
 }
 
+// JobManagerMetricIDs lists the ids of the JobManager's metrics (no values).
+// The list is empty until the JobManager's metric store is first filled.
+func (c *Client) JobManagerMetricIDs(ctx context.Context) ([]Metric, error) {
+	var out []Metric
+	err := c.get(ctx, EndpointJobManagerMetrics, "/jobmanager/metrics", nil, &out)
+	return out, err
+}
+
+// TaskManagerMetricIDs lists the ids of one TaskManager's metrics (no
+// values), among them the garbage collectors' and network interfaces' ids
+// that cannot be known in advance.
+func (c *Client) TaskManagerMetricIDs(ctx context.Context, taskManagerID string) ([]Metric, error) {
+	var out []Metric
+	err := c.get(ctx, EndpointTaskManagerMetrics, "/taskmanagers/"+seg(taskManagerID)+"/metrics", nil, &out)
+	return out, err
+}
+
 // TaskManagerMetrics reads the named metrics of one TaskManager.
 func (c *Client) TaskManagerMetrics(ctx context.Context, taskManagerID string, ids []string) ([]Metric, error) {
 	var out []Metric

@@ -1,0 +1,289 @@
+package collector
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/flink-exporter/flink_exporter/flinkapi"
+)
+
+// backPressureCollector exports, per vertex of each running job, how its
+// busiest subtasks spend their time: back-pressured (waiting for buffers
+// downstream), busy or idle, and Flink's back-pressure level. A slow
+// operator shows as busy with back-pressured vertices upstream of it. One
+// aggregated metrics request per vertex, reused for the metrics TTL.
+type backPressureCollector struct {
+	descSet
+	backPressured, busy, idle, level *prometheus.Desc
+}
+
+// backPressureLevels are the values of the level label.
+var backPressureLevels = []string{flinkapi.BackPressureOK, flinkapi.BackPressureLow, flinkapi.BackPressureHigh}
+
+// pressureMetricIDs are the task metrics read per vertex with agg=max.
+var pressureMetricIDs = []string{"backPressuredTimeMsPerSecond", "busyTimeMsPerSecond", "idleTimeMsPerSecond"}
+
+func newBackPressureCollector() Collector {
+	c := &backPressureCollector{}
+	const src = "/jobs/:jobid/vertices/:vertexid/subtasks/metrics?agg=max"
+	const fallback = " (or the subtasks of /jobs/:jobid/vertices/:vertexid/backpressure before the metrics exist)"
+	c.backPressured = c.add("job_vertex", "backpressured_ratio_max", "Largest fraction of time a subtask of the vertex was back-pressured, from "+src+" backPressuredTimeMsPerSecond / 1000"+fallback+".", vertexLabels...)
+	c.busy = c.add("job_vertex", "busy_ratio_max", "Largest fraction of time a subtask of the vertex was busy, from "+src+" busyTimeMsPerSecond / 1000"+fallback+".", vertexLabels...)
+	c.idle = c.add("job_vertex", "idle_ratio_max", "Largest fraction of time a subtask of the vertex was idle, from "+src+" idleTimeMsPerSecond / 1000"+fallback+".", vertexLabels...)
+	c.level = c.add("job_vertex", "backpressure_level", "1 for the vertex's back-pressure level and 0 for the others: Flink's thresholds (ok <= 0.1 < low <= 0.5 < high) on the largest back-pressured ratio.", append(append([]string{}, vertexLabels...), "level")...)
+	return c
+}
+
+func (c *backPressureCollector) Update(s *Scrape, ch chan<- prometheus.Metric) error {
+	jobs, err := s.Jobs()
+	if err != nil {
+		return err
+	}
+	var running []flinkapi.JobOverview
+	for _, j := range jobs {
+		if j.State == flinkapi.JobRunning {
+			running = append(running, j)
+		}
+	}
+	return forEachJob(running, func(j flinkapi.JobOverview) error { return c.updateJob(s, j, ch) })
+}
+
+func (c *backPressureCollector) updateJob(s *Scrape, j flinkapi.JobOverview, ch chan<- prometheus.Metric) error {
+	js := s.state.Job(j.ID)
+	vertices, cached, err := js.pressureSnapshot(s, j.ID)
+	if flinkapi.IsNotFound(err) {
+		return nil // the job left since /jobs/overview
+	}
+	if err != nil {
+		return err
+	}
+	fetched := map[string]pressureEntry{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	errs := make([]error, len(vertices))
+	for i, v := range vertices {
+		if _, ok := cached[v.ID]; ok {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p, ready, err := fetchPressure(s, j.ID, v.ID)
+			if flinkapi.IsNotFound(err) {
+				return
+			}
+			if err != nil {
+				errs[i] = fmt.Errorf("vertex %s (%s): %w", v.ID, v.Name, err)
+				return
+			}
+			mu.Lock()
+			fetched[v.ID] = pressureEntry{p: p, ready: ready}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	js.storePressure(s.Now().Add(s.metricsTTL), s.metricsTTL > 0, vertices, fetched)
+
+	for _, v := range vertices {
+		e, ok := cached[v.ID]
+		if !ok {
+			e, ok = fetched[v.ID]
+		}
+		if !ok || !e.ready {
+			continue
+		}
+		c.emit(ch, e.p, j.ID, j.Name, v.ID, v.Name)
+	}
+	return errors.Join(errs...)
+}
+
+func (c *backPressureCollector) emit(ch chan<- prometheus.Metric, p VertexPressure, labels ...string) {
+	for _, m := range []struct {
+		desc *prometheus.Desc
+		v    float64
+	}{{c.backPressured, p.BackPressured}, {c.busy, p.Busy}, {c.idle, p.Idle}} {
+		if !math.IsNaN(m.v) {
+			gauge(ch, m.desc, m.v, labels...)
+		}
+	}
+	if !isBackPressureLevel(p.Level) {
+		return
+	}
+	for _, level := range backPressureLevels {
+		gauge(ch, c.level, boolValue(p.Level == level), append(append([]string{}, labels...), level)...)
+	}
+}
+
+func isBackPressureLevel(level string) bool {
+	for _, l := range backPressureLevels {
+		if level == l {
+			return true
+		}
+	}
+	return false
+}
+
+// fetchPressure reads one vertex's back-pressure: one aggregated request
+// for the three metrics; if Flink answers [] (it does when any one id has
+// no value), one request per metric; if none has a value yet, the
+// /backpressure endpoint, which says "deprecated" until the metrics exist.
+// ready is false when nothing is known yet.
+func fetchPressure(s *Scrape, jobID, vertexID string) (p VertexPressure, ready bool, err error) {
+	agg := []string{"max"}
+	ms, err := s.client.SubtaskMetricsAggregated(s.ctx, jobID, vertexID, pressureMetricIDs, agg)
+	if err != nil {
+		return p, false, err
+	}
+	if len(ms) == 0 {
+		for _, id := range pressureMetricIDs {
+			one, err := s.client.SubtaskMetricsAggregated(s.ctx, jobID, vertexID, []string{id}, agg)
+			if err != nil {
+				return p, false, err
+			}
+			ms = append(ms, one...)
+		}
+	}
+	if p, ok := PressureFromAggregates(ms); ok {
+		return p, true, nil
+	}
+	bp, err := s.client.VertexBackPressure(s.ctx, jobID, vertexID)
+	if err != nil {
+		return p, false, err
+	}
+	p, ok := PressureFromBackPressure(bp)
+	return p, ok, nil
+}
+
+// VertexPressure is how the busiest subtasks of a vertex spend their time,
+// as fractions of a second (each the maximum over the subtasks, so they
+// need not add up to 1), and Flink's back-pressure level. Unknown values
+// are NaN; an unknown level is "".
+type VertexPressure struct {
+	BackPressured, Busy, Idle float64
+	Level                     string
+}
+
+func unknownPressure() VertexPressure {
+	return VertexPressure{BackPressured: math.NaN(), Busy: math.NaN(), Idle: math.NaN()}
+}
+
+// PressureFromAggregates reads the max of backPressuredTimeMsPerSecond,
+// busyTimeMsPerSecond and idleTimeMsPerSecond (milliseconds per second)
+// from an aggregated subtask metrics answer. The level follows Flink's
+// thresholds on the back-pressured ratio. ok is false when no value is a
+// number (busyTimeMsPerSecond is "NaN" while a task has no busy time
+// measured).
+func PressureFromAggregates(ms []flinkapi.AggregatedMetric) (p VertexPressure, ok bool) {
+	p = unknownPressure()
+	for _, m := range ms {
+		v := m.Max.Value() / 1000
+		if math.IsNaN(v) {
+			continue
+		}
+		switch m.ID {
+		case "backPressuredTimeMsPerSecond":
+			p.BackPressured = v
+		case "busyTimeMsPerSecond":
+			p.Busy = v
+		case "idleTimeMsPerSecond":
+			p.Idle = v
+		default:
+			continue
+		}
+		ok = true
+	}
+	if !math.IsNaN(p.BackPressured) {
+		p.Level = flinkapi.BackPressureLevelOf(p.BackPressured)
+	}
+	return p, ok
+}
+
+// PressureFromBackPressure reads the /backpressure answer: the maximum of
+// each ratio over the subtasks and the vertex's level. ok is false while
+// the status is "deprecated", Flink's way of saying that no metrics were
+// fetched yet.
+func PressureFromBackPressure(bp *flinkapi.JobVertexBackPressure) (p VertexPressure, ok bool) {
+	p = unknownPressure()
+	if bp == nil || bp.Status != flinkapi.BackPressureStatusOK {
+		return p, false
+	}
+	for _, st := range bp.Subtasks {
+		p.BackPressured = maxKnown(p.BackPressured, float64(st.Ratio))
+		p.Busy = maxKnown(p.Busy, float64(st.BusyRatio))
+		p.Idle = maxKnown(p.Idle, float64(st.IdleRatio))
+	}
+	p.Level = bp.Level()
+	if p.Level == "" && !math.IsNaN(p.BackPressured) {
+		p.Level = flinkapi.BackPressureLevelOf(p.BackPressured)
+	}
+	return p, p.Level != "" || !math.IsNaN(p.BackPressured) || !math.IsNaN(p.Busy) || !math.IsNaN(p.Idle)
+}
+
+// maxKnown is the larger of a and b, ignoring NaN.
+func maxKnown(a, b float64) float64 {
+	switch {
+	case math.IsNaN(b):
+		return a
+	case math.IsNaN(a):
+		return b
+	}
+	return max(a, b)
+}
+
+// pressureEntry is a vertex's back-pressure as last read; ready is false
+// while Flink had nothing yet.
+type pressureEntry struct {
+	p       VertexPressure
+	ready   bool
+	expires time.Time
+}
+
+// pressureSnapshot returns the job's vertices, loaded once per run, and
+// the back-pressure entries still younger than the metrics TTL. The job's
+// lock is held only while reading the memory, never during the metric
+// requests.
+func (js *jobState) pressureSnapshot(s *Scrape, jobID string) ([]flinkapi.JobVertex, map[string]pressureEntry, error) {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	if err := js.loadVertices(s, jobID); err != nil {
+		return nil, nil, err
+	}
+	vertices := append([]flinkapi.JobVertex(nil), js.vertices...)
+	cached := map[string]pressureEntry{}
+	for id, e := range js.pressure {
+		if s.Now().Before(e.expires) {
+			cached[id] = e
+		}
+	}
+	return vertices, cached, nil
+}
+
+// storePressure remembers the entries just fetched until expires (when
+// keep is set) and forgets those of vertices the job no longer has.
+func (js *jobState) storePressure(expires time.Time, keep bool, vertices []flinkapi.JobVertex, fetched map[string]pressureEntry) {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	if js.pressure == nil {
+		js.pressure = map[string]pressureEntry{}
+	}
+	if keep {
+		for id, e := range fetched {
+			e.expires = expires
+			js.pressure[id] = e
+		}
+	}
+	current := make(map[string]bool, len(vertices))
+	for _, v := range vertices {
+		current[v.ID] = true
+	}
+	for id := range js.pressure {
+		if !current[id] {
+			delete(js.pressure, id)
+		}
+	}
+}

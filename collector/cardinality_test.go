@@ -1,0 +1,80 @@
+package collector
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSeriesBounds counts the series of each collector against fake
+// clusters of known size. The fake cluster answers every field, runs each
+// job on every TaskManager (T <= 2·V) and gives every checkpoint phase, so
+// the bounds are reached exactly.
+func TestSeriesBounds(t *testing.T) {
+	tests := []struct {
+		name                                                  string
+		checkpointed, uncheckpointed, finished, vertices, tms int
+		gcs, interfaces                                       []string
+		allGroup                                              bool
+	}{
+		{name: "small, no system metrics", checkpointed: 1, vertices: 1, tms: 2, gcs: []string{"G1_Young_Generation", "G1_Old_Generation"}},
+		{name: "mixed jobs, G1 with the All group", checkpointed: 3, uncheckpointed: 1, finished: 2, vertices: 4, tms: 5, gcs: []string{"G1_Young_Generation", "G1_Old_Generation", "G1_Concurrent_GC"}, allGroup: true},
+		{name: "system metrics", checkpointed: 2, finished: 1, vertices: 3, tms: 6, gcs: []string{"ZGC_Cycles", "ZGC_Pauses"}, interfaces: []string{"eth0", "eth1", "lo"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fc := newFakeCluster(t, tt.checkpointed, tt.uncheckpointed, tt.finished, tt.vertices, tt.tms)
+			fc.gcs, fc.interfaces, fc.allGroup = tt.gcs, tt.interfaces, tt.allGroup
+			now := time.UnixMilli(1_700_000_600_000)
+			fc.heartbeat = now.Add(-time.Second)
+			srv := fc.serve()
+			size := ClusterSize{
+				Jobs:              tt.checkpointed + tt.uncheckpointed + tt.finished,
+				RunningJobs:       tt.checkpointed + tt.uncheckpointed,
+				CheckpointedJobs:  tt.checkpointed,
+				Vertices:          tt.vertices,
+				TaskManagers:      tt.tms,
+				GarbageCollectors: len(tt.gcs),
+				NetworkInterfaces: len(tt.interfaces),
+				SystemMetrics:     tt.interfaces != nil,
+			}
+			bounds := SeriesBounds(size)
+
+			total := 0
+			for _, a := range Areas() {
+				e := newClockedExporter(t, srv.URL, &stepClock{now: now}, DefaultMetricsTTL, a.Name)
+				n := 0
+				for name, s := range gatherSeries(t, e) {
+					if name != "flink_up" && !strings.HasPrefix(name, "flink_exporter_") {
+						n += len(s)
+					}
+				}
+				if n != bounds[a.Name] {
+					t.Errorf("collector %s: %d series, formula says %d", a.Name, n, bounds[a.Name])
+				}
+				total += n
+			}
+
+			e := newClockedExporter(t, srv.URL, &stepClock{now: now}, DefaultMetricsTTL)
+			all := 0
+			for _, s := range gatherSeries(t, e) {
+				all += len(s)
+			}
+			if all != total+bounds["exporter"] {
+				t.Errorf("all collectors: %d series, want %d", all, total+bounds["exporter"])
+			}
+			if bound := SeriesBound(size); all > bound {
+				t.Errorf("%d series exceed the bound %d", all, bound)
+			}
+			// The closed form of the doc comment.
+			J, Jr, Ja, V, T, G, I := size.CheckpointedJobs, size.RunningJobs, size.Jobs, size.Vertices, size.TaskManagers, size.GarbageCollectors, size.NetworkInterfaces
+			closed := 41 + 2*G + 12*Ja + 6*V*Jr + J*(36+10*V+T) + T*(13+2*G)
+			if size.SystemMetrics {
+				closed += (T + 1) * (6 + 2*I)
+			}
+			if SeriesBound(size) != closed {
+				t.Errorf("SeriesBound = %d, the documented formula gives %d", SeriesBound(size), closed)
+			}
+		})
+	}
+}

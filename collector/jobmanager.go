@@ -1,0 +1,35 @@
+package collector
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/flink-exporter/flink_exporter/flinkapi"
+)
+
+// jobManagerCollector exports the JobManager's JVM, its view of the
+// cluster and its host, from /jobmanager/metrics: an overloaded JobManager
+// (CPU, heap, GC) slows checkpoint acknowledgements and REST answers alike.
+// How fast it answers REST is already measured by the client's
+// flink_exporter_rest_request_duration_seconds.
+type jobManagerCollector struct {
+	descSet
+	process processDescs
+}
+
+func newJobManagerCollector() Collector {
+	c := &jobManagerCollector{}
+	c.process = newProcessDescs(&c.descSet, "jobmanager", flinkapi.EndpointJobManagerMetrics, jobManagerMetrics)
+	return c
+}
+
+func (c *jobManagerCollector) Update(s *Scrape, ch chan<- prometheus.Metric) error {
+	values, err := s.state.metrics.values(s, jobManagerKey, c.process.metrics, metricSource{
+		list: s.client.JobManagerMetricIDs,
+		get:  s.client.JobManagerMetrics,
+	})
+	if err != nil {
+		return err
+	}
+	c.process.emit(ch, values)
+	return nil
+}

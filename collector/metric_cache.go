@@ -1,0 +1,186 @@
+package collector
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/flink-exporter/flink_exporter/flinkapi"
+)
+
+// DefaultMetricsTTL is Flink's metrics.fetcher.update-interval default:
+// the JobManager refreshes the metric values it serves at most this often,
+// so asking again sooner only loads it.
+const DefaultMetricsTTL = 10 * time.Second
+
+// jobManagerKey keys the JobManager's entry in the metricCache;
+// TaskManagers are keyed by taskManagerKeyPrefix and their id.
+const (
+	jobManagerKey        = "jobmanager"
+	taskManagerKeyPrefix = "taskmanager/"
+)
+
+// maxGetLength bounds the ids of one ?get= request. Flink's REST server
+// (Netty's HttpServerCodec) rejects request lines over 4096 bytes; a host
+// with many network interfaces lists enough ids to reach it, so the ids are
+// sent in as few requests as fit.
+const maxGetLength = 3000
+
+// metricCache is the part of State about JVM processes: for each
+// TaskManager and the JobManager, the metric ids chosen from its metric
+// list (discovered once, since the ids of one process never change) and
+// its latest answer until it is older than the TTL.
+type metricCache struct {
+	mu    sync.Mutex
+	procs map[string]*processMetrics
+}
+
+// processMetrics is what the cache holds for one process. Its mutex is
+// held during a fetch.
+type processMetrics struct {
+	mu      sync.Mutex
+	ids     []string
+	values  map[string]float64
+	expires time.Time
+}
+
+// metricSource reads one process's metrics: list gives every id without
+// values, get the values of the given ids.
+type metricSource struct {
+	list func(ctx context.Context) ([]flinkapi.Metric, error)
+	get  func(ctx context.Context, ids []string) ([]flinkapi.Metric, error)
+}
+
+// entry returns the process's entry, creating it on first use.
+func (c *metricCache) entry(key string) *processMetrics {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.procs == nil {
+		c.procs = map[string]*processMetrics{}
+	}
+	p, ok := c.procs[key]
+	if !ok {
+		p = &processMetrics{}
+		c.procs[key] = p
+	}
+	return p
+}
+
+// forgetTaskManagers drops every TaskManager not in keep; the JobManager's
+// entry stays.
+func (c *metricCache) forgetTaskManagers(keep []string) {
+	set := make(map[string]bool, len(keep))
+	for _, id := range keep {
+		set[taskManagerKeyPrefix+id] = true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for key := range c.procs {
+		if strings.HasPrefix(key, taskManagerKeyPrefix) && !set[key] {
+			delete(c.procs, key)
+		}
+	}
+}
+
+// values returns the process's metric values: the cached answer while it is
+// younger than the TTL, else one ?get= request for the chosen ids. The ids
+// are chosen from the metric list on first use, and again when an answer
+// comes back empty or without the JVM's CPU load (a restarted JobManager's
+// store, whose ids may differ). A store that is not filled yet gives no
+// values and no error, and nothing is cached.
+func (c *metricCache) values(s *Scrape, key string, fixed []processMetric, src metricSource) (map[string]float64, error) {
+	p := c.entry(key)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := s.Now()
+	if p.values != nil && now.Before(p.expires) {
+		return p.values, nil
+	}
+	p.values = nil
+	for {
+		discovered := false
+		if p.ids == nil {
+			list, err := src.list(s.ctx)
+			if err != nil {
+				return nil, err
+			}
+			p.ids = chooseMetricIDs(list, fixed)
+			if len(p.ids) == 0 {
+				p.ids = nil
+				return nil, nil
+			}
+			discovered = true
+		}
+		values, err := getChunked(s.ctx, p.ids, src.get)
+		if err != nil {
+			return nil, err
+		}
+		if stale(p.ids, values) {
+			p.ids = nil
+			if discovered {
+				return nil, nil // listed but not filled yet: try next scrape
+			}
+			continue
+		}
+		if s.metricsTTL > 0 {
+			p.values, p.expires = values, now.Add(s.metricsTTL)
+		}
+		return values, nil
+	}
+}
+
+// stale reports whether an answer shows that the chosen ids no longer fit
+// the process: nothing came back, or the CPU load it had is missing.
+func stale(ids []string, values map[string]float64) bool {
+	if len(values) == 0 {
+		return true
+	}
+	for _, id := range ids {
+		if id == cpuLoadID {
+			_, ok := values[id]
+			return !ok
+		}
+	}
+	return false
+}
+
+// getChunked asks for ids in as few requests as fit maxGetLength and merges
+// the numeric answers.
+func getChunked(ctx context.Context, ids []string, get func(context.Context, []string) ([]flinkapi.Metric, error)) (map[string]float64, error) {
+	out := map[string]float64{}
+	for _, chunk := range chunkIDs(ids, maxGetLength) {
+		ms, err := get(ctx, chunk)
+		if err != nil {
+			return nil, err
+		}
+		for id, v := range flinkapi.MetricValues(ms) {
+			out[id] = v
+		}
+	}
+	return out, nil
+}
+
+// chunkIDs splits ids into groups whose joined, escaped length stays
+// within limit; an id longer than limit gets a group of its own.
+func chunkIDs(ids []string, limit int) [][]string {
+	var chunks [][]string
+	var cur []string
+	n := 0
+	for _, id := range ids {
+		add := len(id)
+		if len(cur) > 0 {
+			add += len("%2C") // the comma, as the query is escaped
+		}
+		if len(cur) > 0 && n+add > limit {
+			chunks = append(chunks, cur)
+			cur, n, add = nil, 0, len(id)
+		}
+		cur = append(cur, id)
+		n += add
+	}
+	if len(cur) > 0 {
+		chunks = append(chunks, cur)
+	}
+	return chunks
+}
