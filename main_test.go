@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// buildExporter compiles the exporter once per test binary run.
+func buildExporter(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "flink_exporter")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("go build: %v", err)
+	}
+	return bin
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// syncBuffer collects a process's output safely.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startExporter runs the binary with args and waits until it answers.
+func startExporter(t *testing.T, bin string, args ...string) (string, *syncBuffer) {
+	t.Helper()
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, append([]string{"--web.listen-address=" + addr}, args...)...)
+	stderr := &syncBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		cmd.Wait()
+	})
+	base := "http://" + addr
+	waitFor(t, 30*time.Second, func() bool {
+		resp, err := http.Get(base + "/")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, func() string { return "exporter never answered; stderr:\n" + stderr.String() })
+	return base, stderr
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, timeout time.Duration, cond func() bool, msg func() string) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal(msg())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func scrape(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d\n%s", url, resp.StatusCode, body)
+	}
+	return string(body)
+}
+
+// sample returns the value of the first series whose line starts with
+// prefix, or "".
+func sample(exposition, prefix string) string {
+	sc := bufio.NewScanner(strings.NewReader(exposition))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, prefix) {
+			if i := strings.LastIndexByte(line, ' '); i >= 0 {
+				return line[i+1:]
+			}
+		}
+	}
+	return ""
+}
+
+func TestUnreachableFlink(t *testing.T) {
+	bin := buildExporter(t)
+	base, stderr := startExporter(t, bin, "--flink.url=http://127.0.0.1:1")
+	for i := 1; i <= 2; i++ {
+		body := scrape(t, base+"/metrics")
+		if got := sample(body, "flink_up "); got != "0" {
+			t.Fatalf("flink_up = %q, want 0\n%s", got, body)
+		}
+		if sample(body, "flink_exporter_build_info{") != "1" {
+			t.Error("no flink_exporter_build_info")
+		}
+		if sample(body, `flink_exporter_rest_requests_total{code="error",endpoint="/overview"} `) != fmt.Sprint(i) {
+			t.Errorf("scrape %d: REST error count missing:\n%s", i, body)
+		}
+		errors := strings.Count(stderr.String(), "level=error")
+		if errors != i {
+			t.Fatalf("after %d scrapes %d error lines, want one per scrape:\n%s", i, errors, stderr)
+		}
+	}
+	if !strings.Contains(stderr.String(), "connection refused") {
+		t.Errorf("the error line does not say why:\n%s", stderr)
+	}
+}
+
+func TestDemo(t *testing.T) {
+	bin := buildExporter(t)
+	base, stderr := startExporter(t, bin, "--demo")
+	var body string
+	waitFor(t, 60*time.Second, func() bool {
+		body = scrape(t, base+"/metrics")
+		return sample(body, "flink_job_checkpoint_duration_to_timeout_ratio{") != "" &&
+			sample(body, "flink_taskmanager_checkpoint_ack_latency_max_seconds{") != ""
+	}, func() string {
+		return "demo never showed checkpoint metrics:\n" + body + "\nstderr:\n" + stderr.String()
+	})
+	for _, name := range []string{
+		"flink_up ", "flink_cluster_info{", "flink_job_state{", "flink_job_checkpoint_timeout_seconds{",
+		"flink_job_checkpoint_interval_seconds{", "flink_job_checkpoints_completed_total{",
+		"flink_job_checkpoint_failures_total{", "flink_job_last_checkpoint_duration_seconds{",
+		"flink_job_checkpoint_in_progress_to_timeout_ratio{", "flink_job_checkpoint_state_growth_bytes_per_second{",
+		"flink_job_vertex_checkpoint_ack_latency_max_seconds{", "flink_job_last_checkpoint_upload_throughput_bytes_per_second{",
+		"flink_exporter_rest_request_duration_seconds_bucket{",
+	} {
+		if sample(body, name) == "" {
+			t.Errorf("demo does not serve %s", name)
+		}
+	}
+	if got := sample(body, "flink_up "); got != "1" {
+		t.Errorf("flink_up = %q", got)
+	}
+	if strings.Contains(stderr.String(), "level=error") {
+		t.Errorf("demo logged errors:\n%s", stderr)
+	}
+}
+
+func TestFlagsLikeOfficialExporters(t *testing.T) {
+	bin := buildExporter(t)
+	out, err := exec.Command(bin, "--help").CombinedOutput()
+	if err != nil {
+		t.Fatalf("--help: %v\n%s", err, out)
+	}
+	help := strings.ReplaceAll(string(out), "--[no-]", "--")
+	for _, flag := range []string{"--web.listen-address", "--web.telemetry-path", "--web.config.file", "--log.level", "--log.format", "--flink.url", "--flink.timeout", "--demo", "--version", "--collector.checkpoints"} {
+		if !strings.Contains(help, flag) {
+			t.Errorf("--help lacks %s", flag)
+		}
+	}
+	out, err = exec.Command(bin, "--version").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "flink_exporter, version") {
+		t.Errorf("--version: %v\n%s", err, out)
+	}
+}
