@@ -51,13 +51,16 @@ func (v *validation) metricList(val any) {
 // where each agg is one of min, max, avg, sum (and skew from 1.20) and each
 // value a JSON number or Jackson's "NaN"/"Infinity"/"-Infinity" string. Flink
 // writes only the requested aggregations, all of them when none is
-// requested, so an entry has at least one (REFERENCE.md §3.15).
+// requested (REFERENCE.md §3.15). Without ?get= the handler lists the
+// available ids only, as the unaggregated one does; an answer never mixes
+// the two forms.
 func (v *validation) metricAggregates(val any) {
 	entries, ok := val.([]any)
 	if !ok {
 		v.addf("$", "want array of aggregated metrics, got %s", describe(val))
 		return
 	}
+	firstWith, firstWithout := -1, -1
 	for i, e := range entries {
 		path := fmt.Sprintf("$[%d]", i)
 		m, ok := v.metricEntry(path, e)
@@ -79,9 +82,15 @@ func (v *validation) metricAggregates(val any) {
 				v.addf(p, "want number, got %s", describe(m[k]))
 			}
 		}
-		if aggs == 0 {
-			v.addf(path, "no aggregation")
+		switch {
+		case aggs > 0 && firstWith < 0:
+			firstWith = i
+		case aggs == 0 && firstWithout < 0:
+			firstWithout = i
 		}
+	}
+	if firstWith >= 0 && firstWithout >= 0 {
+		v.addf("$", "entries mix forms: $[%d] has aggregations, $[%d] has none", firstWith, firstWithout)
 	}
 }
 

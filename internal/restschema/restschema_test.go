@@ -443,9 +443,9 @@ func TestValidateRejects(t *testing.T) {
 			want: "$[0].value: want string",
 		},
 		{
-			name: "aggregate entry without aggregation", version: "2.1", path: "/taskmanagers/metrics", status: 200,
-			body: `[{"id":"Status.JVM.CPU.Load"}]`,
-			want: "$[0]: no aggregation",
+			name: "aggregate answer mixing forms", version: "2.1", path: "/taskmanagers/metrics", status: 200,
+			body: `[{"id":"Status.JVM.CPU.Load","max":0.5},{"id":"Status.JVM.Threads.Count"}]`,
+			want: "$: entries mix forms: $[0] has aggregations, $[1] has none",
 		},
 		{
 			name: "unknown endpoint", version: "2.1", path: "/jobs/" + testJobID + "/nope", status: 200,

@@ -50,6 +50,9 @@ type node struct {
 	AdditionalProperties *node            `json:"additionalProperties"`
 	Items                *node            `json:"items"`
 	Enum                 []string         `json:"enum"`
+	// nullable marks a value of a boxed Java type that Jackson writes as
+	// null; set only by overrides, the snapshot cannot say it.
+	nullable bool
 }
 
 // defines reports whether n carries a type's definition rather than only

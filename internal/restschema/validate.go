@@ -88,6 +88,9 @@ func (v *validation) value(path string, n *node, val any) {
 		n = o
 	}
 	n = v.spec.resolve(n)
+	if val == nil && n.nullable {
+		return
+	}
 	switch n.Type {
 	case "any":
 	case "object":
