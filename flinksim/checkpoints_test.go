@@ -230,7 +230,7 @@ func TestPartialFailures(t *testing.T) {
 		t.Fatal("no failed checkpoint in short-timeout")
 	}
 	msg, _ := f.FailureMessage.Get()
-	if msg != msgExpired || *f.FailureTimestamp-f.TriggerTimestamp != 2500 || f.EndToEndDuration != 2500 {
+	if msg != msgExpired || *f.FailureTimestamp-f.TriggerTimestamp != 2100 || f.EndToEndDuration != 2100 {
 		t.Errorf("expired checkpoint: %q after %d ms, e2e %d", msg, *f.FailureTimestamp-f.TriggerTimestamp, f.EndToEndDuration)
 	}
 	if f.NumAcknowledgedSubtasks >= f.NumSubtasks {

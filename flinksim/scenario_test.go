@@ -80,11 +80,14 @@ func TestScenarioSignals(t *testing.T) {
 		},
 		{
 			scenario: "short-timeout",
-			up:       []string{"expired_fraction", "failed_fraction", "e2e_ms", "async_ms", "async_min_ms"},
-			down:     []string{"upload_mibps"},
+			up:       []string{"expired_fraction", "failed_fraction", "e2e_ms"},
+			// A larger, flat state takes longer to upload at a normal rate.
+			ignore: []string{"async_ms", "async_min_ms", "upload_mibps"},
 			check: func(t *testing.T, m measurement) {
-				inRange(t, "expired_fraction", m.sig["expired_fraction"], 0.2, 0.4)
+				inRange(t, "expired_fraction", m.sig["expired_fraction"], 0.1, 0.6)
 				inRange(t, "e2e_ms", m.sig["e2e_ms"], 1500, 2500)
+				inRange(t, "upload_mibps", m.sig["upload_mibps"], 30, 100)
+				inRange(t, "state_growth_mibps", m.sig["state_growth_mibps"], -0.1, 0.1)
 				assertFailureMessages(t, m, msgExpired, "")
 			},
 		},
@@ -189,7 +192,7 @@ func TestLargeStateCreeps(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.scenario, func(t *testing.T) {
-			ts := newTestSim(t, Config{Scenario: tc.scenario, Seed: 3})
+			ts := newTestSim(t, Config{Scenario: tc.scenario, Seed: 7})
 			job := ts.JobIDs()[0]
 			meanDuration := func() float64 {
 				var sum, n float64
