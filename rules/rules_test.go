@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/flink-exporter/flink_exporter/internal/causes"
+	"github.com/flink-exporter/flink_exporter/internal/dashboards"
 )
 
 var update = flag.Bool("update", false, "rewrite the generated files (the matrix test file, the PrometheusRule)")
@@ -149,9 +150,12 @@ func TestAlertsAgreeWithCauses(t *testing.T) {
 		if r.Annotations["runbook_url"] != wantRunbook {
 			t.Errorf("%s: runbook_url %q, want %q", a.Name, r.Annotations["runbook_url"], wantRunbook)
 		}
-		wantDashboard := "/d/" + a.Dashboard + "?viewPanel=" + itoa(a.Panel)
+		wantDashboard := dashboards.URL(a.Dashboard, a.Panel)
 		if d := r.Annotations["dashboard"]; d != wantDashboard && !strings.HasPrefix(d, wantDashboard+"&") {
 			t.Errorf("%s: dashboard %q, want %q", a.Name, d, wantDashboard)
+		}
+		if !dashboards.PanelExists(a.Dashboard, a.Panel) {
+			t.Errorf("%s: its dashboard link points at panel %d of %s, which does not exist", a.Name, a.Panel, a.Dashboard)
 		}
 		if r.For == "" {
 			t.Errorf("%s: no for: duration", a.Name)
@@ -172,14 +176,6 @@ func TestAlertsAgreeWithCauses(t *testing.T) {
 			t.Errorf("cause %s has no alert", c.Name)
 		}
 	}
-}
-
-func itoa(i int) string {
-	const digits = "0123456789"
-	if i < 10 {
-		return digits[i : i+1]
-	}
-	return itoa(i/10) + digits[i%10:i%10+1]
 }
 
 // flinkKeyRE finds Flink configuration keys in prose.
