@@ -79,11 +79,18 @@ func (c *checkpointAcksCollector) updateJob(s *Scrape, j flinkapi.JobOverview, c
 		gauge(ch, c.startMax, v.StartMax, l...)
 		gauge(ch, c.unexplained, v.Unexplain, l...)
 	}
-	for tm, ack := range a.TaskManagerAckMax {
-		gauge(ch, c.tmAckMax, ack, tm, j.ID, j.Name)
-	}
 	if t, ok := a.UploadThroughput(); ok {
 		gauge(ch, c.throughput, t, j.ID, j.Name)
+	}
+	// A TaskManager that left takes its series with it, although the
+	// checkpoint it acknowledged stays the latest until the next completes.
+	// Without /taskmanagers (the taskmanagers collector reports that
+	// failure) every TaskManager of the checkpoint is kept.
+	live, err := s.TaskManagerIDs()
+	for tm, ack := range a.TaskManagerAckMax {
+		if err != nil || live[tm] {
+			gauge(ch, c.tmAckMax, ack, tm, j.ID, j.Name)
+		}
 	}
 	return nil
 }

@@ -9,7 +9,8 @@
 // failed area hides no other and never fakes values. Answers that several
 // areas need are fetched once per scrape; answers that never change
 // (completed checkpoint details, checkpoint configuration until a restart)
-// are kept across scrapes in a bounded State.
+// are kept across scrapes in a bounded State. Scrapes of one cluster that
+// overlap (a Prometheus HA pair) share one round of REST requests.
 package collector
 
 import (
@@ -91,8 +92,12 @@ type Exporter struct {
 	state      *State
 	metricsTTL time.Duration
 
-	// scrapeMu serialises scrapes of this cluster: they share State.
-	scrapeMu sync.Mutex
+	// mu guards inflight, the scrape that concurrent callers share.
+	mu       sync.Mutex
+	inflight *flight
+	// joined, when set (by tests), is called each time a caller joins a
+	// scrape already in flight.
+	joined func()
 
 	up             *prometheus.Desc
 	scrapeDuration *prometheus.Desc
@@ -161,19 +166,93 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	e.CollectContext(ctx, ch)
 }
 
-// CollectContext scrapes the cluster within ctx, which bounds every request.
+// CollectContext scrapes the cluster within ctx, which bounds every
+// request. Concurrent calls share one scrape (coalescing): two Prometheus
+// servers of an HA pair scraping the same cluster cause one round of REST
+// requests, not two. The first caller runs the scrape within its own
+// deadline, collecting the metrics into a slice; callers arriving while it
+// runs wait for it and replay the same slice. A waiting caller whose ctx
+// ends first reports the cluster down.
 func (e *Exporter) CollectContext(ctx context.Context, ch chan<- prometheus.Metric) {
-	e.scrapeMu.Lock()
-	defer e.scrapeMu.Unlock()
+	f, leader := e.join()
+	if leader {
+		e.run(ctx, f)
+	} else {
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			level.Error(e.logger).Log("msg", "scrape budget ended while waiting for a concurrent scrape of the same cluster", "url", e.client.BaseURL(), "err", ctx.Err())
+			e.sendDown(ch)
+			return
+		}
+	}
+	for _, m := range f.metrics {
+		ch <- m
+	}
+}
 
+// flight is one scrape of the cluster, shared by every caller that arrives
+// while it runs. metrics is written once, before done is closed.
+type flight struct {
+	done    chan struct{}
+	metrics []prometheus.Metric
+}
+
+// join returns the scrape in flight, or starts a new one whose leader the
+// caller is.
+func (e *Exporter) join() (f *flight, leader bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.inflight != nil {
+		if e.joined != nil {
+			e.joined()
+		}
+		return e.inflight, false
+	}
+	e.inflight = &flight{done: make(chan struct{})}
+	return e.inflight, true
+}
+
+// run scrapes the cluster for flight f and hands the result to its
+// waiters. The scrape keeps the leader's deadline but not its
+// cancellation: a leader whose client went away must not fail the callers
+// still waiting.
+func (e *Exporter) run(ctx context.Context, f *flight) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(e.timeout)
+	}
+	sctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
+	defer cancel()
+	defer func() {
+		e.mu.Lock()
+		e.inflight = nil
+		e.mu.Unlock()
+		close(f.done)
+	}()
+
+	ch := make(chan prometheus.Metric)
+	collected := make(chan []prometheus.Metric)
+	go func() {
+		var ms []prometheus.Metric
+		for m := range ch {
+			ms = append(ms, m)
+		}
+		collected <- ms
+	}()
+	e.scrape(sctx, ch)
+	close(ch)
+	f.metrics = <-collected
+}
+
+// scrape reads the cluster once: the core answers decide flink_up, then
+// every enabled collector runs concurrently.
+func (e *Exporter) scrape(ctx context.Context, ch chan<- prometheus.Metric) {
 	s := newScrape(ctx, e.client, e.state, e.now(), e.logger)
 	s.metricsTTL = e.metricsTTL
 	if err := s.core(); err != nil {
 		level.Error(e.logger).Log("msg", "Flink JobManager did not answer the core requests; all collectors skipped", "url", e.client.BaseURL(), "err", err)
-		ch <- prometheus.MustNewConstMetric(e.up, prometheus.GaugeValue, 0)
-		for _, name := range e.names {
-			ch <- prometheus.MustNewConstMetric(e.scrapeSuccess, prometheus.GaugeValue, 0, name)
-		}
+		e.sendDown(ch)
 		return
 	}
 	ch <- prometheus.MustNewConstMetric(e.up, prometheus.GaugeValue, 1)
@@ -192,9 +271,17 @@ func (e *Exporter) CollectContext(ctx context.Context, ch chan<- prometheus.Metr
 	}
 }
 
+// sendDown reports the cluster down: flink_up 0 and every collector failed.
+func (e *Exporter) sendDown(ch chan<- prometheus.Metric) {
+	ch <- prometheus.MustNewConstMetric(e.up, prometheus.GaugeValue, 0)
+	for _, name := range e.names {
+		ch <- prometheus.MustNewConstMetric(e.scrapeSuccess, prometheus.GaugeValue, 0, name)
+	}
+}
+
 func (e *Exporter) runCollector(s *Scrape, name string, c Collector, ch chan<- prometheus.Metric) {
 	start := time.Now()
-	err := c.Update(s, ch)
+	err := safeUpdate(s, c, ch)
 	ch <- prometheus.MustNewConstMetric(e.scrapeDuration, prometheus.GaugeValue, time.Since(start).Seconds(), name)
 	success := 1.0
 	if err != nil {
@@ -202,6 +289,17 @@ func (e *Exporter) runCollector(s *Scrape, name string, c Collector, ch chan<- p
 		level.Error(e.logger).Log("msg", "collector failed", "collector", name, "err", err)
 	}
 	ch <- prometheus.MustNewConstMetric(e.scrapeSuccess, prometheus.GaugeValue, success, name)
+}
+
+// safeUpdate runs one collector; a panic (a case no test foresaw) fails that
+// collector for this scrape instead of the exporter.
+func safeUpdate(s *Scrape, c Collector, ch chan<- prometheus.Metric) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("collector panicked: %v", r)
+		}
+	}()
+	return c.Update(s, ch)
 }
 
 func jobIDs(jobs []flinkapi.JobOverview) []string {

@@ -85,6 +85,20 @@ func (s *Scrape) TaskManagers() (*flinkapi.TaskManagersInfo, error) {
 	return s.taskManagers.do("", func() (*flinkapi.TaskManagersInfo, error) { return s.client.TaskManagers(s.ctx) })
 }
 
+// TaskManagerIDs returns the ids of the TaskManagers registered now, from
+// the scrape's GET /taskmanagers.
+func (s *Scrape) TaskManagerIDs() (map[string]bool, error) {
+	info, err := s.TaskManagers()
+	if err != nil {
+		return nil, err
+	}
+	ids := make(map[string]bool, len(info.TaskManagers))
+	for _, tm := range info.TaskManagers {
+		ids[tm.ID] = true
+	}
+	return ids, nil
+}
+
 // Checkpoints returns GET /jobs/:jobid/checkpoints of one job. A job
 // without checkpointing gives an error for which flinkapi.IsNotFound holds.
 func (s *Scrape) Checkpoints(jobID string) (*flinkapi.CheckpointingStatistics, error) {
