@@ -50,13 +50,14 @@ type Client struct {
 func NewClient(baseURL string, opts Options) (*Client, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil {
-		return nil, fmt.Errorf("parse Flink URL %q: %w", baseURL, err)
+		// url.Error repeats the URL, which may carry credentials.
+		return nil, fmt.Errorf("parse Flink URL: %w", stripURL(err))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("parse Flink URL %q: scheme must be http or https", baseURL)
+		return nil, fmt.Errorf("parse Flink URL %q: scheme must be http or https", u.Redacted())
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("parse Flink URL %q: no host", baseURL)
+		return nil, fmt.Errorf("parse Flink URL %q: no host", u.Redacted())
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawQuery, u.Fragment = "", ""
@@ -104,7 +105,7 @@ func (c *Client) get(ctx context.Context, endpoint, path string, query url.Value
 	u.RawQuery = query.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return fmt.Errorf("GET %s: %w", endpoint, err)
+		return fmt.Errorf("GET %s: %w", endpoint, stripURL(err))
 	}
 	req.Header.Set("Accept", "application/json")
 	if c.userAgent != "" {
@@ -121,24 +122,38 @@ func (c *Client) get(ctx context.Context, endpoint, path string, query url.Value
 	body, readErr := readLimited(resp.Body, c.maxBytes)
 	c.inst.observe(endpoint, strconv.Itoa(resp.StatusCode), time.Since(start))
 	if readErr != nil {
-		if errors.Is(readErr, ErrResponseTooLarge) {
+		// Too large, or cut short of its Content-Length: an answer that
+		// came but cannot be used.
+		if errors.Is(readErr, ErrResponseTooLarge) || errors.Is(readErr, io.ErrUnexpectedEOF) {
 			c.inst.observeInvalid(endpoint)
 		}
-		return fmt.Errorf("GET %s: read body: %w", endpoint, readErr)
+		return fmt.Errorf("GET %s: read body: %w", endpoint, stripURL(readErr))
 	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		apiErr := &APIError{Endpoint: endpoint, StatusCode: resp.StatusCode}
+	invalid, err := decodeAnswer(endpoint, resp.StatusCode, body, out)
+	if invalid {
+		c.inst.observeInvalid(endpoint)
+	}
+	return err
+}
+
+// decodeAnswer decodes one answer of endpoint: a 2xx JSON body into out,
+// any other status into an *APIError carrying Flink's messages. invalid
+// reports a 2xx body that is not JSON of out's shape (malformed, truncated,
+// of another type); out is then not to be used, since nothing half-decoded
+// may pass for an answer.
+func decodeAnswer(endpoint string, status int, body []byte, out any) (invalid bool, err error) {
+	if status < 200 || status > 299 {
+		apiErr := &APIError{Endpoint: endpoint, StatusCode: status}
 		var eb ErrorResponse
 		if json.Unmarshal(body, &eb) == nil {
 			apiErr.Messages = eb.Errors
 		}
-		return apiErr
+		return false, apiErr
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		c.inst.observeInvalid(endpoint)
-		return fmt.Errorf("GET %s: decode answer: %w", endpoint, err)
+		return true, fmt.Errorf("GET %s: decode answer: %w", endpoint, err)
 	}
-	return nil
+	return false, nil
 }
 
 func (c *Client) acquire(ctx context.Context) error {
@@ -171,12 +186,16 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 	return body, nil
 }
 
-// stripURL removes the request URL from a transport error: it may carry
-// credentials, and the endpoint is already in the message.
+// stripURL removes the request URL from an error: it may carry
+// credentials (userinfo), and the endpoint is already in the message. What
+// is left is the innermost cause of the first url.Error in the chain.
 func stripURL(err error) error {
 	var uerr *url.Error
-	if errors.As(err, &uerr) {
-		return uerr.Err
+	for errors.As(err, &uerr) {
+		if uerr.Err == nil {
+			return errors.New(uerr.Op + " failed")
+		}
+		err = uerr.Err
 	}
 	return err
 }

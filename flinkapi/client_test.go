@@ -3,6 +3,8 @@ package flinkapi
 import (
 	"context"
 	"errors"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -190,5 +192,59 @@ func TestNewClientRejectsBadURLs(t *testing.T) {
 	}
 	if got := c.BaseURL(); got != "https://flink.example:8443/proxy" || strings.Contains(got, "secret") {
 		t.Fatalf("BaseURL = %q", got)
+	}
+}
+
+// TestClientErrorsNeverShowCredentials: a password in the base URL, or in
+// a URL the JobManager redirects to, never shows in an error, whatever
+// fails: the URL itself, the connection, TLS or the redirect.
+func TestClientErrorsNeverShowCredentials(t *testing.T) {
+	const secret = "hunter2"
+	for _, u := range []string{"ftp://flink:" + secret + "@x", "http://flink:" + secret + "@[::1", "http://flink:" + secret + "@/x"} {
+		if _, err := NewClient(u, Options{}); err == nil || strings.Contains(err.Error(), secret) {
+			t.Errorf("NewClient: %v", err)
+		}
+	}
+	tlsSrv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	tlsSrv.StartTLS()
+	t.Cleanup(tlsSrv.Close)
+	redirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://flink:"+secret+"@127.0.0.1:1/elsewhere", http.StatusFound)
+	}))
+	t.Cleanup(redirect.Close)
+	for _, base := range []string{
+		"http://flink:" + secret + "@127.0.0.1:1",
+		strings.Replace(tlsSrv.URL, "https://", "https://flink:"+secret+"@", 1),
+		strings.Replace(redirect.URL, "http://", "http://flink:"+secret+"@", 1),
+	} {
+		c, err := NewClient(base, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Overview(context.Background())
+		if err == nil || strings.Contains(err.Error(), secret) {
+			t.Errorf("error = %v", err)
+		}
+		if strings.Contains(c.BaseURL(), secret) {
+			t.Errorf("BaseURL = %s", c.BaseURL())
+		}
+	}
+}
+
+// TestClientTruncatedTransfer: an answer cut short of its Content-Length
+// (the connection closed mid-body) is an error and counted invalid.
+func TestClientTruncatedTransfer(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1000")
+		w.Write([]byte(`{"taskmanagers":[`))
+	})
+	inst := NewInstrumentation("flink_exporter")
+	c, _ := newTestClient(t, h, Options{Instrumentation: inst})
+	if _, err := c.TaskManagers(context.Background()); err == nil {
+		t.Fatal("a truncated answer was accepted")
+	}
+	if n := testutil.ToFloat64(inst.invalid.WithLabelValues(EndpointTaskManagers)); n != 1 {
+		t.Errorf("invalid responses = %v, want 1", n)
 	}
 }
