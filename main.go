@@ -7,8 +7,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -45,7 +48,10 @@ func run(args []string) int {
 		webConfig     = kingpinflag.AddFlags(app, defaultListenAddress)
 		logLevel      = app.Flag("log.level", "Only log messages with the given severity or above. One of: ["+strings.Join(logLevels, ", ")+"]").Default("info").Enum(logLevels...)
 		logFormat     = app.Flag("log.format", "Output format of log messages. One of: ["+strings.Join(logFormats, ", ")+"]").Default("logfmt").Enum(logFormats...)
-		flinkURL      = app.Flag("flink.url", "Base URL of the Flink JobManager REST API; a path prefix is allowed (a proxy path or rest.path). Empty: scrape no JobManager (agent mode).").Default("http://localhost:8081").String()
+		flinkURLSet   bool
+		flinkURL      = app.Flag("flink.url", "Base URL of the Flink JobManager REST API scraped on the telemetry path; a path prefix is allowed (a proxy path or rest.path). Empty: scrape no JobManager (agent mode, or only /probe). With --config.file and no --flink.url, none.").Default("http://localhost:8081").IsSetByUser(&flinkURLSet).String()
+		configFile    = app.Flag("config.file", "YAML file naming the Flink clusters that /probe?target=<name> scrapes, with their TLS, authentication and limits; reloaded on SIGHUP and POST /-/reload.").Default("").String()
+		allowURLs     = app.Flag("probe.allow-arbitrary-targets", "Let /probe?target= take a JobManager URL besides the cluster names of --config.file. Off: the exporter is no open proxy.").Default("false").Bool()
 		flinkTimeout  = app.Flag("flink.timeout", "Timeout of one request to the Flink REST API.").Default("5s").Duration()
 		maxConcurrent = app.Flag("flink.max-concurrent-requests", "Requests in flight to one JobManager at most.").Default("4").Int()
 		maxBody       = app.Flag("flink.max-response-size", "Largest Flink REST answer read; a larger one is an error.").Default("32MiB").Bytes()
@@ -70,6 +76,10 @@ func run(args []string) int {
 		return 2
 	}
 
+	if *metricsPath == "/probe" || *metricsPath == "/-/reload" {
+		fmt.Fprintf(os.Stderr, "%s: --web.telemetry-path must not be %s, which serves another purpose\n", exporterName, *metricsPath)
+		return 2
+	}
 	baseLogger, err := newLogger(os.Stderr, *logFormat, *logLevel)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", exporterName, err)
@@ -87,6 +97,10 @@ func run(args []string) int {
 		}
 		defer stop()
 		*flinkURL = url
+	} else if *configFile != "" && !flinkURLSet {
+		// The clusters of the configuration file are scraped on /probe;
+		// the default JobManager is scraped only when asked for.
+		*flinkURL = ""
 	}
 
 	own := prometheus.NewRegistry()
@@ -105,26 +119,53 @@ func run(args []string) int {
 		return 2
 	}
 
+	var names []string
+	for _, a := range collector.Areas() {
+		if *enabled[a.Name] {
+			names = append(names, a.Name)
+		}
+	}
+	settings := clusterSettings{
+		timeout: *flinkTimeout, maxConcurrent: *maxConcurrent, maxBody: int64(*maxBody),
+		scrapeTimeout: *scrapeTimeout, metricsTTL: *metricsTTL, collectors: names,
+		userAgent: exporterName + "/" + version.Version,
+	}
 	var exp *collector.Exporter
 	if *flinkURL != "" {
-		var names []string
-		for _, a := range collector.Areas() {
-			if *enabled[a.Name] {
-				names = append(names, a.Name)
-			}
-		}
-		exp, err = newFlinkExporter(*flinkURL, names, flinkOptions{
-			timeout: *flinkTimeout, maxConcurrent: *maxConcurrent, maxBody: int64(*maxBody),
-			scrapeTimeout: *scrapeTimeout, metricsTTL: *metricsTTL,
-		}, inst, logger)
-		if err != nil {
-			level.Error(logger).Log("msg", "cannot scrape Flink", "err", err)
+		if err := noCredentials(*flinkURL); err != nil {
+			level.Error(logger).Log("msg", "invalid --flink.url", "err", err)
 			return 2
 		}
+		c, err := newCluster("default", flagClusterSpec(*flinkURL), settings, inst, logger)
+		if err != nil {
+			level.Error(logger).Log("msg", "cannot scrape Flink", "err", fmt.Errorf("--flink.url: %w", err))
+			return 2
+		}
+		exp = c.exporter
+		level.Info(logger).Log("msg", "scraping Flink on "+*metricsPath, "url", redactURL(*flinkURL), "collectors", strings.Join(names, ","))
+	}
+
+	pool := newTargetPool(settings, *allowURLs, logger)
+	var reload *reloader
+	if *configFile != "" {
+		reload = newReloader(*configFile, pool, logger)
+		own.MustRegister(reload)
+		if err := reload.reload(); err != nil {
+			level.Error(logger).Log("msg", "cannot load the configuration file", "file", *configFile, "err", err)
+			return 1
+		}
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		go reload.watch(ctx, hup)
 	}
 
 	mux := http.NewServeMux()
 	mux.Handle(*metricsPath, metricsHandler(own, exp, *scrapeTimeout, *scrapeOffset, logger))
+	mux.Handle("/probe", probeHandler(pool, *scrapeTimeout, *scrapeOffset, logger))
+	if reload != nil {
+		mux.Handle("/-/reload", reload)
+	}
 	if *metricsPath != "/" {
 		landing, err := web.NewLandingPage(web.LandingConfig{
 			Name:        "Flink Exporter",
@@ -132,6 +173,7 @@ func run(args []string) int {
 			Version:     version.Info(),
 			Links: []web.LandingLinks{
 				{Address: *metricsPath, Text: "Metrics"},
+				{Address: "/probe", Text: "Probe", Description: "/probe?target=<cluster> scrapes one Flink cluster of the configuration file"},
 			},
 		})
 		if err != nil {
@@ -161,38 +203,22 @@ func normalizeDemoFlag(args []string) []string {
 	return out
 }
 
-// flinkOptions are the client and scrape settings of one Flink cluster.
-type flinkOptions struct {
-	timeout       time.Duration
-	maxConcurrent int
-	maxBody       int64
-	scrapeTimeout time.Duration
-	metricsTTL    time.Duration
+// noCredentials refuses a URL with credentials: a password on the command
+// line shows in the process list and in shell histories. Credentials come
+// from files named in --config.file.
+func noCredentials(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return nil // flinkapi.NewClient reports a URL it cannot use
+	}
+	return fmt.Errorf("%q: credentials do not belong on the command line; name the cluster in --config.file with http_client_config basic_auth password_file", u.Redacted())
 }
 
-// newFlinkExporter builds the REST client and the collectors of the cluster
-// at url.
-func newFlinkExporter(url string, names []string, o flinkOptions, inst *flinkapi.Instrumentation, logger log.Logger) (*collector.Exporter, error) {
-	client, err := flinkapi.NewClient(url, flinkapi.Options{
-		HTTPClient:            &http.Client{Timeout: o.timeout},
-		MaxResponseBytes:      o.maxBody,
-		MaxConcurrentRequests: o.maxConcurrent,
-		Instrumentation:       inst,
-		UserAgent:             exporterName + "/" + version.Version,
-	})
+// redactURL hides a password a URL may carry, for logs.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("--flink.url: %w", err)
+		return "<invalid URL>"
 	}
-	exp, err := collector.NewExporter(collector.Config{
-		Client:     client,
-		Logger:     log.With(logger, "flink", client.BaseURL()),
-		Collectors: names,
-		Timeout:    o.scrapeTimeout,
-		MetricsTTL: o.metricsTTL,
-	})
-	if err != nil {
-		return nil, err
-	}
-	level.Info(logger).Log("msg", "scraping Flink", "url", client.BaseURL(), "collectors", strings.Join(names, ","))
-	return exp, nil
+	return u.Redacted()
 }

@@ -17,16 +17,40 @@ import (
 	"time"
 )
 
+// builtExporter is the binary built for this run of the tests.
+var builtExporter struct {
+	once sync.Once
+	path string
+	err  error
+}
+
 // buildExporter compiles the exporter once per test binary run.
 func buildExporter(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "flink_exporter")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("go build: %v", err)
+	builtExporter.once.Do(func() {
+		dir, err := os.MkdirTemp("", "flink_exporter_test")
+		if err != nil {
+			builtExporter.err = err
+			return
+		}
+		builtExporter.path = filepath.Join(dir, "flink_exporter")
+		cmd := exec.Command("go", "build", "-o", builtExporter.path, ".")
+		cmd.Stderr = os.Stderr
+		builtExporter.err = cmd.Run()
+	})
+	if builtExporter.err != nil {
+		t.Fatalf("go build: %v", builtExporter.err)
 	}
-	return bin
+	return builtExporter.path
+}
+
+// TestMain removes the binary built for the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtExporter.path != "" {
+		os.RemoveAll(filepath.Dir(builtExporter.path))
+	}
+	os.Exit(code)
 }
 
 func freeAddr(t *testing.T) string {
@@ -57,8 +81,32 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
+// exporterProcess is a running exporter binary.
+type exporterProcess struct {
+	base   string // http://127.0.0.1:port
+	addr   string
+	stderr *syncBuffer
+	cmd    *exec.Cmd
+}
+
 // startExporter runs the binary with args and waits until it answers.
 func startExporter(t *testing.T, bin string, args ...string) (string, *syncBuffer) {
+	t.Helper()
+	p := startExporterProcess(t, bin, func(base string) bool {
+		resp, err := http.Get(base + "/")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, args...)
+	return p.base, p.stderr
+}
+
+// startExporterProcess runs the binary with args on a free port and waits
+// until ready holds for its base URL. The process is stopped at the end of
+// the test.
+func startExporterProcess(t *testing.T, bin string, ready func(base string) bool, args ...string) *exporterProcess {
 	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -72,16 +120,10 @@ func startExporter(t *testing.T, bin string, args ...string) (string, *syncBuffe
 		cancel()
 		cmd.Wait()
 	})
-	base := "http://" + addr
-	waitFor(t, 30*time.Second, func() bool {
-		resp, err := http.Get(base + "/")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, func() string { return "exporter never answered; stderr:\n" + stderr.String() })
-	return base, stderr
+	p := &exporterProcess{base: "http://" + addr, addr: addr, stderr: stderr, cmd: cmd}
+	waitFor(t, 30*time.Second, func() bool { return ready(p.base) },
+		func() string { return "exporter never answered; stderr:\n" + stderr.String() })
+	return p
 }
 
 // waitFor polls cond until it holds or the deadline passes.

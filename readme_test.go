@@ -36,6 +36,7 @@ func exportedMetricNames(t *testing.T) []string {
 	flinkapi.NewInstrumentation(collector.Namespace + "_exporter").Describe(ch)
 	hostCollector.Describe(ch)
 	prober.Describe(ch)
+	newReloader("", nil, nil).Describe(ch)
 	close(ch)
 	for d := range ch {
 		names = append(names, descName(t, d))

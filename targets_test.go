@@ -1,0 +1,96 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/go-kit/log"
+
+	"github.com/flink-exporter/flink_exporter/config"
+)
+
+// TestPoolKeepsClustersAcrossReloads: a reload keeps the client and state
+// of every unchanged cluster, rebuilds a changed one, forgets a removed
+// one, and changes nothing when one cluster cannot be built.
+func TestPoolKeepsClustersAcrossReloads(t *testing.T) {
+	pool := newTargetPool(testSettings(), false, log.NewNopLogger())
+	cfg := func(clusters map[string]config.Cluster) *config.Config { return &config.Config{Clusters: clusters} }
+	a := config.Cluster{URL: "http://a:8081"}
+	b := config.Cluster{URL: "http://b:8081"}
+	if err := pool.apply(cfg(map[string]config.Cluster{"a": a, "b": b})); err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := pool.lookup("a")
+	cb, _ := pool.lookup("b")
+
+	b.MaxConcurrentRequests = 1
+	if err := pool.apply(cfg(map[string]config.Cluster{"a": a, "b": b})); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := pool.lookup("a"); c != ca {
+		t.Error("the unchanged cluster a was rebuilt: its state is lost")
+	}
+	if c, _ := pool.lookup("b"); c == cb {
+		t.Error("the changed cluster b was kept")
+	}
+
+	broken := config.Cluster{URL: "http://c:8081"}
+	broken.HTTPClientConfig.TLSConfig.CAFile = "/nonexistent/ca.pem"
+	if err := pool.apply(cfg(map[string]config.Cluster{"a": a, "c": broken})); err == nil {
+		t.Fatal("a cluster with a missing CA file was accepted")
+	}
+	if configured, _ := pool.names(); fmt.Sprint(configured) != "[a b]" {
+		t.Errorf("a refused configuration changed the clusters: %v", configured)
+	}
+
+	if err := pool.apply(cfg(map[string]config.Cluster{"a": a})); err != nil {
+		t.Fatal(err)
+	}
+	var refused *targetError
+	if _, err := pool.lookup("b"); !errors.As(err, &refused) {
+		t.Errorf("removed cluster b: %v", err)
+	}
+}
+
+// TestPoolBoundsArbitraryTargets: URL targets are kept for reuse, at most
+// maxArbitraryTargets of them (least recently used out), and forgotten
+// when not scraped for arbitraryTargetIdle.
+func TestPoolBoundsArbitraryTargets(t *testing.T) {
+	now := time.Unix(1_750_000_000, 0)
+	pool := newTargetPool(testSettings(), true, log.NewNopLogger())
+	pool.now = func() time.Time { return now }
+	target := func(i int) string { return fmt.Sprintf("http://jobmanager-%d:8081", i) }
+
+	first, err := pool.lookup(target(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := pool.lookup(target(0) + "/"); again != first {
+		t.Error("the same URL got a new cluster: its state is lost between scrapes")
+	}
+	for i := 1; i <= maxArbitraryTargets; i++ {
+		now = now.Add(time.Second)
+		if _, err := pool.lookup(target(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, kept := pool.names()
+	if len(kept) != maxArbitraryTargets {
+		t.Fatalf("%d URL targets kept, bound is %d", len(kept), maxArbitraryTargets)
+	}
+	for _, k := range kept {
+		if k == target(0) {
+			t.Error("the least recently used target was kept beyond the bound")
+		}
+	}
+
+	now = now.Add(arbitraryTargetIdle)
+	if _, err := pool.lookup(target(1000)); err != nil {
+		t.Fatal(err)
+	}
+	if _, kept := pool.names(); len(kept) != 1 {
+		t.Errorf("targets idle for %v were kept: %v", arbitraryTargetIdle, kept)
+	}
+}
