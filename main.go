@@ -27,6 +27,7 @@ import (
 	"github.com/flink-exporter/flink_exporter/collector"
 	"github.com/flink-exporter/flink_exporter/flinkapi"
 	"github.com/flink-exporter/flink_exporter/flinksim"
+	"github.com/flink-exporter/flink_exporter/internal/scrapehttp"
 )
 
 // exporterName names the exporter in its build info and landing page.
@@ -161,7 +162,7 @@ func run(args []string) int {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle(*metricsPath, metricsHandler(own, exp, *scrapeTimeout, *scrapeOffset, logger))
+	mux.Handle(*metricsPath, scrapehttp.Handler(exp, *scrapeTimeout, *scrapeOffset, logger, own))
 	mux.Handle("/probe", probeHandler(pool, *scrapeTimeout, *scrapeOffset, logger))
 	if reload != nil {
 		mux.Handle("/-/reload", reload)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -9,7 +8,8 @@ import (
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/flink-exporter/flink_exporter/internal/scrapehttp"
 )
 
 // probeHandler serves /probe?target=<cluster>: one scrape of one Flink
@@ -34,20 +34,14 @@ func probeHandler(pool *targetPool, fallback, offset time.Duration, logger log.L
 			http.Error(w, "cannot scrape the target: "+err.Error(), http.StatusInternalServerError)
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), scrapeBudget(r, fallback, offset))
-		defer cancel()
-		flink := prometheus.NewRegistry()
+		// The REST accounting of this cluster follows its scrape, so that
+		// the scrape's requests are already counted.
 		rest := prometheus.NewRegistry()
-		if err := errors.Join(flink.Register(boundExporter{exporter: c.exporter, ctx: ctx}), rest.Register(c.inst)); err != nil {
+		if err := rest.Register(c.inst); err != nil {
 			level.Error(logger).Log("msg", "cannot register the probe collectors", "err", err)
 			http.Error(w, "cannot register the probe collectors", http.StatusInternalServerError)
 			return
 		}
-		// The scrape is gathered first, so that its REST requests are
-		// already counted.
-		promhttp.HandlerFor(prometheus.Gatherers{flink, rest}, promhttp.HandlerOpts{
-			ErrorLog:      promErrorLogger{logger},
-			ErrorHandling: promhttp.ContinueOnError,
-		}).ServeHTTP(w, r)
+		scrapehttp.Handler(c.exporter, fallback, offset, logger, rest).ServeHTTP(w, r)
 	})
 }

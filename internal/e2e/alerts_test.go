@@ -196,7 +196,7 @@ func startExporterBinary(t *testing.T, bin, flinkURL string) string {
 		cancel()
 		_ = cmd.Wait()
 	})
-	if err := waitHTTP("http://"+addr+"/", nil); err != nil {
+	if err := waitReady("http://"+addr+"/", nil); err != nil {
 		t.Fatalf("exporter on %s: %v", addr, err)
 	}
 	return addr

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/flink-exporter/flink_exporter/flinkapi"
 	"github.com/flink-exporter/flink_exporter/flinksim"
 	"github.com/flink-exporter/flink_exporter/host"
+	"github.com/flink-exporter/flink_exporter/internal/scrapehttp"
 	"github.com/flink-exporter/flink_exporter/jmprobe"
 )
 
@@ -79,49 +79,8 @@ func StartExporter(t testing.TB, flinkURL string) string {
 	}
 	own := prometheus.NewRegistry()
 	own.MustRegister(inst)
-	return serve(t, exporterHandler(exp, own))
+	return serve(t, scrapehttp.Handler(exp, scrapeFallback, scrapeOffset, log.NewNopLogger(), own))
 }
-
-// exporterHandler serves a fresh scrape of exp, bounded by the scrape
-// budget, followed by the exporter's own metrics: the handler of the
-// flink_exporter binary without its process and Go collectors.
-func exporterHandler(exp *collector.Exporter, own prometheus.Gatherer) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), scrapeBudget(r))
-		defer cancel()
-		reg := prometheus.NewRegistry()
-		if err := reg.Register(boundExporter{exp: exp, ctx: ctx}); err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		promhttp.HandlerFor(prometheus.Gatherers{reg, own}, promhttp.HandlerOpts{
-			ErrorHandling: promhttp.ContinueOnError,
-		}).ServeHTTP(w, r)
-	})
-}
-
-// scrapeBudget is Prometheus's scrape timeout less scrapeOffset, or
-// scrapeFallback without the header.
-func scrapeBudget(r *http.Request) time.Duration {
-	secs, err := strconv.ParseFloat(r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds"), 64)
-	if err != nil || secs <= 0 {
-		return scrapeFallback
-	}
-	d := time.Duration(secs * float64(time.Second))
-	if d > scrapeOffset {
-		d -= scrapeOffset
-	}
-	return d
-}
-
-// boundExporter scrapes an Exporter within one request's context.
-type boundExporter struct {
-	exp *collector.Exporter
-	ctx context.Context
-}
-
-func (b boundExporter) Describe(ch chan<- *prometheus.Desc) { b.exp.Describe(ch) }
-func (b boundExporter) Collect(ch chan<- prometheus.Metric) { b.exp.CollectContext(b.ctx, ch) }
 
 // AgentConfig configures the agent exporter that runs beside a
 // TaskManager (the binary's --collector.host and --probe.* flags).

@@ -1,17 +1,12 @@
 package e2e
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -23,19 +18,6 @@ const (
 	DefaultScrapeInterval = time.Second
 	DefaultJobName        = "flink"
 )
-
-// startTimeout bounds how long Prometheus may take to become ready: it
-// replays no WAL in a fresh directory, so seconds are plenty even under
-// the race detector on a busy machine.
-const startTimeout = 60 * time.Second
-
-// stopTimeout is how long Prometheus may take to exit after SIGTERM before
-// it is killed.
-const stopTimeout = 10 * time.Second
-
-// startAttempts bounds the retries when the free port picked for
-// Prometheus was taken by someone else before it bound it.
-const startAttempts = 3
 
 // Config describes the Prometheus server a test needs.
 type Config struct {
@@ -67,8 +49,7 @@ type Prometheus struct {
 	// Dir holds prometheus.yml, the TSDB and the server's log.
 	Dir string
 
-	client  *http.Client
-	logPath string
+	client *http.Client
 }
 
 // StartPrometheus writes a prometheus.yml for cfg in a temporary
@@ -89,141 +70,23 @@ func StartPrometheus(t testing.TB, cfg Config) *Prometheus {
 	if err := os.WriteFile(configPath, text, 0o644); err != nil {
 		t.Fatalf("write prometheus.yml: %v", err)
 	}
-	for attempt := 1; ; attempt++ {
-		p, err := startPrometheus(t, bin, dir, configPath, attempt)
-		if err == nil {
-			return p
-		}
-		if attempt == startAttempts || !errors.Is(err, errAddressInUse) {
-			t.Fatalf("start Prometheus: %v", err)
-		}
-		t.Logf("start Prometheus: %v; retrying on another port", err)
-	}
+	return runPrometheus(t, bin, dir, configPath)
 }
 
-// errAddressInUse marks a start that failed because the port was taken.
-var errAddressInUse = errors.New("address already in use")
-
-// startPrometheus runs one attempt: it starts the process on a fresh port
-// and registers its cleanup only once it is ready.
-func startPrometheus(t testing.TB, bin, dir, configPath string, attempt int) (*Prometheus, error) {
-	addr, err := freeLoopbackAddr()
-	if err != nil {
-		return nil, err
-	}
-	logPath := filepath.Join(dir, fmt.Sprintf("prometheus-%d.log", attempt))
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		return nil, fmt.Errorf("create log: %w", err)
-	}
-	defer logFile.Close()
-	cmd := exec.Command(bin,
-		"--config.file="+configPath,
-		"--storage.tsdb.path="+filepath.Join(dir, fmt.Sprintf("data-%d", attempt)),
-		"--web.listen-address="+addr,
-		"--web.console.templates="+filepath.Join(dir, "consoles"),
-		"--web.console.libraries="+filepath.Join(dir, "console_libraries"),
-	)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.Dir = dir
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("run %s: %w", bin, err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(exited)
-	}()
-	p := &Prometheus{
-		URL:     "http://" + addr,
-		Dir:     dir,
-		client:  &http.Client{Timeout: 30 * time.Second},
-		logPath: logPath,
-	}
-	if err := p.waitReady(exited); err != nil {
-		stopProcess(cmd, exited)
-		tail := logTail(logPath)
-		if strings.Contains(tail, "address already in use") {
-			return nil, fmt.Errorf("%s: %w", addr, errAddressInUse)
+// runPrometheus starts Prometheus with the configuration at configPath,
+// its TSDB in dir.
+func runPrometheus(t testing.TB, bin, dir, configPath string) *Prometheus {
+	t.Helper()
+	url := startServer(t, serverSpec{name: "prometheus", bin: bin, dir: dir, args: func(addr string, attempt int) []string {
+		return []string{
+			"--config.file=" + configPath,
+			"--storage.tsdb.path=" + filepath.Join(dir, fmt.Sprintf("data-%d", attempt)),
+			"--web.listen-address=" + addr,
+			"--web.console.templates=" + filepath.Join(dir, "consoles"),
+			"--web.console.libraries=" + filepath.Join(dir, "console_libraries"),
 		}
-		return nil, fmt.Errorf("%w; log:\n%s", err, tail)
-	}
-	t.Cleanup(func() {
-		stopProcess(cmd, exited)
-		if t.Failed() {
-			t.Logf("Prometheus log (%s):\n%s", logPath, logTail(logPath))
-		}
-	})
-	return p, nil
-}
-
-// waitReady polls /-/ready until it answers 200, the process exits or
-// startTimeout passes.
-func (p *Prometheus) waitReady(exited <-chan struct{}) error {
-	deadline := time.NewTimer(startTimeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-exited:
-			return errors.New("prometheus exited before it was ready")
-		case <-deadline.C:
-			return fmt.Errorf("prometheus not ready after %s", startTimeout)
-		case <-tick.C:
-			resp, err := p.client.Get(p.URL + "/-/ready")
-			if err != nil {
-				continue
-			}
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-	}
-}
-
-// stopProcess asks the process to exit and kills it if it does not in
-// time.
-func stopProcess(cmd *exec.Cmd, exited <-chan struct{}) {
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-exited:
-	case <-time.After(stopTimeout):
-		_ = cmd.Process.Kill()
-		<-exited
-	}
-}
-
-// logTail returns the last lines of a server log, for failure messages.
-func logTail(path string) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Sprintf("(cannot read %s: %v)", path, err)
-	}
-	const max = 4000
-	if len(b) > max {
-		b = b[len(b)-max:]
-		if i := bytes.IndexByte(b, '\n'); i >= 0 {
-			b = b[i+1:]
-		}
-	}
-	return string(b)
-}
-
-// freeLoopbackAddr returns a loopback address whose port was free a moment
-// ago. Another process may take it before the server binds it; callers
-// retry on errAddressInUse.
-func freeLoopbackAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("find a free port: %w", err)
-	}
-	addr := ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		return "", fmt.Errorf("find a free port: %w", err)
-	}
-	return addr, nil
+	}})
+	return &Prometheus{URL: url, Dir: dir, client: &http.Client{Timeout: 30 * time.Second}}
 }
 
 // promConfig is the part of prometheus.yml the harness writes.

@@ -1,4 +1,8 @@
-package main
+// Package scrapehttp serves one scrape of a Flink cluster over HTTP, as
+// /metrics and /probe do: bounded by the scrape budget Prometheus
+// announces, and gathered before the exporter's own metrics so that the
+// REST requests the scrape made are already counted in them.
+package scrapehttp
 
 import (
 	"context"
@@ -14,10 +18,10 @@ import (
 	"github.com/flink-exporter/flink_exporter/collector"
 )
 
-// scrapeBudget is how long one scrape of Flink may take: Prometheus's scrape
+// Budget is how long one scrape of Flink may take: Prometheus's scrape
 // timeout (X-Prometheus-Scrape-Timeout-Seconds) less an offset that leaves
 // time to send the answer, or the fallback when the header is absent.
-func scrapeBudget(r *http.Request, fallback, offset time.Duration) time.Duration {
+func Budget(r *http.Request, fallback, offset time.Duration) time.Duration {
 	v := r.Header.Get("X-Prometheus-Scrape-Timeout-Seconds")
 	if v == "" {
 		return fallback
@@ -33,44 +37,43 @@ func scrapeBudget(r *http.Request, fallback, offset time.Duration) time.Duration
 	return budget
 }
 
-// boundExporter scrapes an Exporter within one request's budget.
-type boundExporter struct {
+// bound scrapes an Exporter within one request's context.
+type bound struct {
 	exporter *collector.Exporter
 	ctx      context.Context
 }
 
-func (b boundExporter) Describe(ch chan<- *prometheus.Desc) { b.exporter.Describe(ch) }
-func (b boundExporter) Collect(ch chan<- prometheus.Metric) { b.exporter.CollectContext(b.ctx, ch) }
+func (b bound) Describe(ch chan<- *prometheus.Desc) { b.exporter.Describe(ch) }
+func (b bound) Collect(ch chan<- prometheus.Metric) { b.exporter.CollectContext(b.ctx, ch) }
 
-// metricsHandler serves the exporter's own metrics and, when exp is set, a
-// fresh scrape of its Flink cluster bounded by the scrape budget.
-func metricsHandler(own prometheus.Gatherer, exp *collector.Exporter, fallback, offset time.Duration, logger log.Logger) http.Handler {
+// Handler serves a fresh scrape of exp bounded by the scrape budget, then
+// the other gatherers (the exporter's own metrics, a cluster's REST
+// accounting). exp may be nil: then only the others are served.
+func Handler(exp *collector.Exporter, fallback, offset time.Duration, logger log.Logger, others ...prometheus.Gatherer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// The Flink scrape is gathered first, so that the REST requests it
-		// makes are already counted in the exporter's own metrics.
 		var gatherers prometheus.Gatherers
 		if exp != nil {
-			ctx, cancel := context.WithTimeout(r.Context(), scrapeBudget(r, fallback, offset))
+			ctx, cancel := context.WithTimeout(r.Context(), Budget(r, fallback, offset))
 			defer cancel()
 			reg := prometheus.NewRegistry()
-			if err := reg.Register(boundExporter{exporter: exp, ctx: ctx}); err != nil {
+			if err := reg.Register(bound{exporter: exp, ctx: ctx}); err != nil {
 				level.Error(logger).Log("msg", "cannot register the Flink collector", "err", err)
 				http.Error(w, "cannot register the Flink collector", http.StatusInternalServerError)
 				return
 			}
 			gatherers = append(gatherers, reg)
 		}
-		gatherers = append(gatherers, own)
+		gatherers = append(gatherers, others...)
 		promhttp.HandlerFor(gatherers, promhttp.HandlerOpts{
-			ErrorLog:      promErrorLogger{logger},
+			ErrorLog:      errorLogger{logger},
 			ErrorHandling: promhttp.ContinueOnError,
 		}).ServeHTTP(w, r)
 	})
 }
 
-// promErrorLogger adapts go-kit to promhttp's error log.
-type promErrorLogger struct{ logger log.Logger }
+// errorLogger adapts go-kit to promhttp's error log.
+type errorLogger struct{ logger log.Logger }
 
-func (l promErrorLogger) Println(v ...any) {
+func (l errorLogger) Println(v ...any) {
 	level.Error(l.logger).Log("msg", "error gathering metrics", "err", v)
 }
