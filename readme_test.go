@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -134,5 +135,151 @@ func TestReadmeStartsWithRunAndTest(t *testing.T) {
 	}
 	if !strings.Contains(string(ci), "\n"+cmds[1]+"\n") {
 		t.Errorf(".ci/run does not run the README's test command %q", cmds[1])
+	}
+}
+
+// readmeCommands returns the non-comment lines of the README's shell code
+// blocks, continuation lines joined.
+func readmeCommands(t *testing.T) []string {
+	t.Helper()
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmds []string
+	inShell, cont := false, ""
+	for _, line := range strings.Split(string(readme), "\n") {
+		switch {
+		case strings.HasPrefix(line, "```sh"):
+			inShell = true
+			continue
+		case strings.HasPrefix(line, "```"):
+			inShell = false
+			continue
+		}
+		if !inShell {
+			continue
+		}
+		line = strings.TrimSpace(line)
+		if i := strings.Index(line, "  #"); i >= 0 {
+			line = strings.TrimSpace(line[:i])
+		}
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if strings.HasSuffix(line, "\\") {
+			cont += strings.TrimSuffix(line, "\\") + " "
+			continue
+		}
+		cmds = append(cmds, cont+line)
+		cont = ""
+	}
+	return cmds
+}
+
+// helpFlags returns the long flags a binary's --help-long lists.
+func helpFlags(t *testing.T, bin string) map[string]bool {
+	t.Helper()
+	out, err := exec.Command(bin, "--help-long").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s --help-long: %v\n%s", bin, err, out)
+	}
+	flags := map[string]bool{}
+	for _, m := range regexp.MustCompile(`--(?:\[no-\])?([a-z0-9][a-z0-9._\-]*[a-z0-9_])`).FindAllStringSubmatch(string(out), -1) {
+		flags[m[1]] = true
+	}
+	return flags
+}
+
+// TestReadmeCommandsMatchTheCode: every command the README shows uses
+// flags the binaries have, files and directories that exist and make
+// targets the Makefile defines, and every metric name it mentions is
+// exported or recorded.
+func TestReadmeCommandsMatchTheCode(t *testing.T) {
+	exporterFlags := helpFlags(t, buildExporter(t))
+	simBin := filepath.Join(t.TempDir(), "flinksim")
+	if out, err := exec.Command("go", "build", "-o", simBin, "./cmd/flinksim").CombinedOutput(); err != nil {
+		t.Fatalf("build flinksim: %v\n%s", err, out)
+	}
+	simFlags := helpFlags(t, simBin)
+	makefile, err := os.ReadFile("Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flagRE := regexp.MustCompile(`(?:^|\s)--(?:no-)?([a-z0-9][a-z0-9._\-]*[a-z0-9_])`)
+	checked := 0
+	for _, cmd := range readmeCommands(t) {
+		fields := strings.Fields(cmd)
+		var flags map[string]bool
+		switch {
+		case strings.HasPrefix(cmd, "go run ./cmd/flinksim"):
+			flags = simFlags
+		case strings.HasPrefix(cmd, "go run . "), strings.HasPrefix(cmd, "flink_exporter "),
+			strings.HasPrefix(cmd, "docker run") && strings.Contains(cmd, " flink_exporter "):
+			flags = exporterFlags
+			if strings.HasPrefix(cmd, "docker run") {
+				cmd = cmd[strings.Index(cmd, " flink_exporter ")+len(" flink_exporter "):]
+			}
+		case strings.HasPrefix(cmd, "make "):
+			if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(fields[1]) + `:`).Match(makefile) {
+				t.Errorf("README runs make %s, which the Makefile does not define", fields[1])
+			}
+			checked++
+		}
+		for _, f := range fields {
+			if strings.HasPrefix(f, "scripts/") || strings.HasPrefix(f, "deploy/") || strings.HasPrefix(f, "./cmd/") || strings.HasPrefix(f, "dashboards/") {
+				path := strings.TrimSuffix(strings.TrimPrefix(f, "./"), "/")
+				if _, err := os.Stat(path); err != nil {
+					t.Errorf("README command %q names %s, which does not exist", cmd, f)
+				}
+				checked++
+			}
+		}
+		if flags == nil {
+			continue
+		}
+		for _, m := range flagRE.FindAllStringSubmatch(cmd, -1) {
+			if !flags[m[1]] {
+				t.Errorf("README command %q uses --%s, which the binary does not have", cmd, m[1])
+			}
+			checked++
+		}
+	}
+	if checked < 15 {
+		t.Errorf("only %d README command parts checked: the parser lost the commands", checked)
+	}
+
+	// Every metric name the README mentions exists.
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The build info comes from client_golang's version collector.
+	known := map[string]bool{"flink_exporter_build_info": true, "flink_exporter": true}
+	for _, n := range exportedMetricNames(t) {
+		known[n] = true
+	}
+	rules, err := filepath.Glob("rules/*.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rules {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range regexp.MustCompile(`record: (\S+)`).FindAllStringSubmatch(string(b), -1) {
+			known[m[1]] = true
+		}
+	}
+	for _, m := range regexp.MustCompile("`(flink_[a-z0-9_:]+)").FindAllStringSubmatch(string(readme), -1) {
+		name := m[1]
+		base := strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(name, "_bucket"), "_count"), "_sum")
+		if strings.HasSuffix(name, "_") {
+			continue // a prefix: flink_host_*
+		}
+		if !known[name] && !known[base] {
+			t.Errorf("README mentions %s, which the exporter neither exports nor records", name)
+		}
 	}
 }
