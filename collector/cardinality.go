@@ -7,8 +7,9 @@ import "github.com/flink-exporter/flink_exporter/flinkapi"
 //
 // With J the active jobs whose /jobs/:jobid/checkpoints answers, Jr the
 // RUNNING jobs, Ja all jobs /jobs/overview lists, V the vertices per job, T
-// the TaskManagers, G the garbage collectors per JVM and I the network
-// interfaces per host (only with metrics.system-resource: true), the
+// the TaskManagers, G the garbage collectors per JVM and I the physical
+// network interfaces per host (only with metrics.system-resource: true;
+// lo and the virtual interfaces of containers are left out), the
 // default collectors produce at most
 //
 //	exporter          1 + 2·7                            (flink_up, success and duration per collector)

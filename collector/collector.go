@@ -240,9 +240,20 @@ func (e *Exporter) run(ctx context.Context, f *flight) {
 		}
 		collected <- ms
 	}()
-	e.scrape(sctx, ch)
-	close(ch)
+	e.scrapeOnce(sctx, ch)
 	f.metrics = <-collected
+}
+
+// scrapeOnce runs one scrape into ch and closes it, also when the scrape
+// panics: the panic is logged and the waiters get what was collected.
+func (e *Exporter) scrapeOnce(ctx context.Context, ch chan<- prometheus.Metric) {
+	defer close(ch)
+	defer func() {
+		if r := recover(); r != nil {
+			level.Error(e.logger).Log("msg", "scrape panicked", "err", fmt.Sprint(r))
+		}
+	}()
+	e.scrape(ctx, ch)
 }
 
 // scrape reads the cluster once: the core answers decide flink_up, then

@@ -193,9 +193,15 @@ func AnalyzeAcks(checkpointID int64, details map[string]*flinkapi.TaskCheckpoint
 
 // Placement maps each subtask index of a vertex to the TaskManager running
 // it, from the vertex details.
+// Subtask indexes outside [0, max(parallelism, subtasks)) are skipped: a
+// malformed answer must neither panic nor allocate without bound.
 func Placement(v *flinkapi.JobVertexDetails) []string {
+	limit := max(v.Parallelism, len(v.Subtasks))
 	out := make([]string, 0, len(v.Subtasks))
 	for _, st := range v.Subtasks {
+		if st.Subtask < 0 || st.Subtask >= limit {
+			continue
+		}
 		for len(out) <= st.Subtask {
 			out = append(out, "")
 		}

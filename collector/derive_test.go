@@ -2,6 +2,7 @@ package collector
 
 import (
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -140,5 +141,31 @@ func TestFailureLedgerCountsEachFailureOnce(t *testing.T) {
 	}
 	if l.seen[4] {
 		t.Fatal("id 4 left the history but is still remembered")
+	}
+}
+
+func TestPlacementSkipsImpossibleIndexes(t *testing.T) {
+	v := &flinkapi.JobVertexDetails{Parallelism: 2, Subtasks: []flinkapi.SubtaskExecutionAttempt{
+		{Subtask: 1, TaskManagerID: "tm-b"},
+		{Subtask: -1, TaskManagerID: "tm-x"},
+		{Subtask: 1 << 40, TaskManagerID: "tm-y"},
+		{Subtask: 0, TaskManagerID: "tm-a"},
+	}}
+	got := Placement(v)
+	if len(got) != 2 || got[0] != "tm-a" || got[1] != "tm-b" {
+		t.Fatalf("Placement = %v", got)
+	}
+}
+
+func TestParallelTurnsPanicsIntoErrors(t *testing.T) {
+	errs := parallel(3, func(i int) error {
+		if i == 1 {
+			var m map[string]int
+			m["boom"]++ // a nil map write panics
+		}
+		return nil
+	})
+	if errs[0] != nil || errs[2] != nil || errs[1] == nil || !strings.Contains(errs[1].Error(), "panic") {
+		t.Fatalf("errs = %v", errs)
 	}
 }

@@ -52,7 +52,7 @@ var failureMessages = sortedLongestFirst([]failureMessage{
 	{"Asynchronous task checkpoint failed.", ReasonAsyncFailure},
 	{"The checkpoint was aborted due to exception of other subtasks sharing the ChannelState file.", ReasonAsyncFailure},
 	{"An Exception occurred while triggering the checkpoint. IO-problem detected.", ReasonIO},
-	{"An Exception occurred while triggering the checkpoint.", ReasonIO},
+	{"An Exception occurred while triggering the checkpoint.", ReasonTrigger}, // 1.13's EXCEPTION: not necessarily IO
 	{"Failure to finalize checkpoint.", ReasonFinalize},
 	{"Checkpoint has been subsumed.", ReasonSubsumed},
 	{"Checkpoint was canceled because a barrier from newer checkpoint was received.", ReasonSubsumed},

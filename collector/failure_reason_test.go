@@ -15,7 +15,7 @@ func TestClassifyFailure(t *testing.T) {
 		{"Asynchronous task checkpoint failed.", ReasonAsyncFailure},
 		{"The checkpoint was aborted due to exception of other subtasks sharing the ChannelState file.", ReasonAsyncFailure},
 		{"An Exception occurred while triggering the checkpoint. IO-problem detected.", ReasonIO},
-		{"An Exception occurred while triggering the checkpoint.", ReasonIO},
+		{"An Exception occurred while triggering the checkpoint.", ReasonTrigger},
 		{"Could not finalize the pending checkpoint 7. Failure reason: Failure to finalize checkpoint.", ReasonFinalize},
 		{"Checkpoint has been subsumed.", ReasonSubsumed},
 		{"Checkpoint was canceled because a barrier from newer checkpoint was received.", ReasonSubsumed},

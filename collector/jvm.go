@@ -2,6 +2,7 @@ package collector
 
 import (
 	"math"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -95,11 +96,16 @@ func gcMember(id string) (collector, field string, ok bool) {
 	return name, field, true
 }
 
+// virtualInterface matches the interfaces of containers and overlays that
+// come and go with pods (node_exporter's netdev default exclusions): their
+// series would grow without bound and say nothing about the host's link.
+var virtualInterface = regexp.MustCompile(`^(lo|veth.*|docker.*|cali.*|flannel.*|cni.*|cilium.*|lxc.*|vxlan.*|tunl.*|kube-ipvs.*)$`)
+
 // networkMember reports whether id is the receive or send rate of one
-// network interface.
+// physical network interface.
 func networkMember(id string) (iface, field string, ok bool) {
 	name, field, ok := familyMember(id, networkPrefix)
-	if !ok || (field != "ReceiveRate" && field != "SendRate") {
+	if !ok || (field != "ReceiveRate" && field != "SendRate") || virtualInterface.MatchString(name) {
 		return "", "", false
 	}
 	return name, field, true

@@ -65,10 +65,11 @@ func TestChooseMetricIDs(t *testing.T) {
 			"Status.JVM.CPU.Load", "System.CPU.Usage", "System.CPU.Idle", "System.CPU.IOWait", "System.CPU.Steal",
 			"System.CPU.Load1min", "System.CPU.Load5min", "System.Memory.Available", "System.Memory.Total", "System.Swap.Used",
 			"System.Network.eth0.ReceiveRate", "System.Network.eth0.SendRate", "System.Network.lo.ReceiveRate",
+			"System.Network.veth3f2a.ReceiveRate", "System.Network.cali12ab.SendRate",
 		), []string{
 			"Status.JVM.CPU.Load", "System.CPU.IOWait", "System.CPU.Load1min", "System.CPU.Steal", "System.CPU.Usage",
 			"System.Memory.Available", "System.Memory.Total",
-			"System.Network.eth0.ReceiveRate", "System.Network.eth0.SendRate", "System.Network.lo.ReceiveRate",
+			"System.Network.eth0.ReceiveRate", "System.Network.eth0.SendRate", // lo, veth*, cali* left out
 		}},
 		{"duplicates listed once", metricList("Status.JVM.CPU.Load", "Status.JVM.CPU.Load"), []string{"Status.JVM.CPU.Load"}},
 	}

@@ -44,10 +44,18 @@ func (s *Scrape) Client() *flinkapi.Client { return s.client }
 func (s *Scrape) Now() time.Time { return s.now }
 
 // core fetches the answers that decide flink_up.
+// The two requests go out together: against a hung JobManager the scrape
+// learns flink_up 0 after one request timeout, not two.
 func (s *Scrape) core() error {
-	_, errOverview := s.Overview()
-	_, errJobs := s.Jobs()
-	return errors.Join(errOverview, errJobs)
+	errs := parallel(2, func(i int) error {
+		if i == 0 {
+			_, err := s.Overview()
+			return err
+		}
+		_, err := s.Jobs()
+		return err
+	})
+	return errors.Join(errs...)
 }
 
 // Overview returns GET /overview.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -92,17 +91,11 @@ func HeartbeatAge(lastHeartbeatMs int64, now time.Time) (float64, bool) {
 // client bounds how many requests are in flight. It returns the errors
 // joined, each naming its TaskManager.
 func forEachTaskManager(tms []flinkapi.TaskManagerInfo, fn func(flinkapi.TaskManagerInfo) error) error {
-	errs := make([]error, len(tms))
-	var wg sync.WaitGroup
-	for i, tm := range tms {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := fn(tm); err != nil {
-				errs[i] = fmt.Errorf("taskmanager %s: %w", tm.ID, err)
-			}
-		}()
-	}
-	wg.Wait()
+	errs := parallel(len(tms), func(i int) error {
+		if err := fn(tms[i]); err != nil {
+			return fmt.Errorf("taskmanager %s: %w", tms[i].ID, err)
+		}
+		return nil
+	})
 	return errors.Join(errs...)
 }
