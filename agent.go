@@ -30,7 +30,7 @@ func addAgentFlags(app *kingpin.Application) agentFlags {
 	return agentFlags{
 		host:          app.Flag("collector.host", "Export flink_host_* from the local /proc: CPU (steal, iowait), load, memory, pressure stall, disk and network errors, TCP retransmissions. For exporters beside a TaskManager. (default: disabled)").Default("false").Bool(),
 		procfs:        app.Flag("host.procfs", "Mount point of the proc filesystem read by --collector.host.").Default("/proc").String(),
-		taskManagerID: app.Flag("host.taskmanager-id", "Resource id of the TaskManager this exporter runs beside; set as the tm_id label of every flink_host_* series so they join flink_taskmanager_* series.").Default("").String(),
+		taskManagerID: app.Flag("host.taskmanager-id", "Resource id of the TaskManager this exporter runs beside; set as the tm_id label of every flink_host_* and flink_jobmanager_probe_* series so they join flink_taskmanager_* series.").Default("").String(),
 		hostname:      app.Flag("host.hostname", "Hostname for flink_host_info; defaults to the machine's (in a sidecar, the pod's: pass the node name through the downward API instead).").Default("").String(),
 		probeTarget:   app.Flag("probe.jobmanager", "host:port of the JobManager (RPC or REST port) to time TCP connects to; enables the round-trip probe.").Default("").String(),
 		probeRESTURL:  app.Flag("probe.jobmanager-rest-url", "Base URL of the JobManager REST API whose /config answer the probe times; enables the probe.").Default("").String(),
@@ -59,7 +59,9 @@ func (f agentFlags) register(ctx context.Context, reg *prometheus.Registry, logg
 		RESTURL:  *f.probeRESTURL,
 		Interval: *f.probeInterval,
 		Timeout:  *f.probeTimeout,
-		Logger:   log.With(logger, "probe", "jobmanager"),
+		// The probe's series join the TaskManager's like the host's do.
+		TaskManagerID: *f.taskManagerID,
+		Logger:        log.With(logger, "probe", "jobmanager"),
 	})
 	if err != nil {
 		return fmt.Errorf("JobManager probe: %w", err)

@@ -120,7 +120,9 @@ func run(args []string) int {
 		return 2
 	}
 
-	var names []string
+	// Not nil: with every collector disabled none runs (nil would mean
+	// the defaults).
+	names := []string{}
 	for _, a := range collector.Areas() {
 		if *enabled[a.Name] {
 			names = append(names, a.Name)
@@ -164,6 +166,11 @@ func run(args []string) int {
 	mux := http.NewServeMux()
 	mux.Handle(*metricsPath, scrapehttp.Handler(exp, *scrapeTimeout, *scrapeOffset, logger, own))
 	mux.Handle("/probe", probeHandler(pool, *scrapeTimeout, *scrapeOffset, logger))
+	// Liveness for orchestrators: answers while the process serves HTTP,
+	// whatever the state of the Flink clusters.
+	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) {
+		w.Write([]byte("Healthy.\n"))
+	})
 	if reload != nil {
 		mux.Handle("/-/reload", reload)
 	}

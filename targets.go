@@ -54,7 +54,7 @@ type cluster struct {
 // flagClusterSpec is the cluster of --flink.url: no authentication, and
 // proxies from the environment, as a plain Go HTTP client does.
 func flagClusterSpec(url string) config.Cluster {
-	spec := config.Cluster{URL: url, HTTPClientConfig: promconfig.DefaultHTTPClientConfig}
+	spec := config.Cluster{URL: url, HTTPClientConfig: config.DefaultHTTPClientConfig()}
 	spec.HTTPClientConfig.ProxyFromEnvironment = true
 	return spec
 }

@@ -1,14 +1,23 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/go-kit/log"
+	"github.com/prometheus/client_golang/prometheus"
+	promconfig "github.com/prometheus/common/config"
 
 	"github.com/flink-exporter/flink_exporter/config"
+	"github.com/flink-exporter/flink_exporter/flinkapi"
 )
 
 // TestPoolKeepsClustersAcrossReloads: a reload keeps the client and state
@@ -92,5 +101,40 @@ func TestPoolBoundsArbitraryTargets(t *testing.T) {
 	}
 	if _, kept := pool.names(); len(kept) != 1 {
 		t.Errorf("targets idle for %v were kept: %v", arbitraryTargetIdle, kept)
+	}
+}
+
+// TestClusterFollowsNoRedirect: a JobManager (or a proxy before it) that
+// redirects to another host never receives the cluster's credentials
+// there: the exporter follows no redirect.
+func TestClusterFollowsNoRedirect(t *testing.T) {
+	var leaked atomic.Bool
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			leaked.Store(true)
+		}
+		w.Write([]byte(`{"taskmanagers":0}`))
+	}))
+	defer other.Close()
+	jm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusFound)
+	}))
+	defer jm.Close()
+
+	pw := filepath.Join(t.TempDir(), "password")
+	if err := os.WriteFile(pw, []byte("hunter2"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	spec := config.Cluster{URL: jm.URL, HTTPClientConfig: config.DefaultHTTPClientConfig()}
+	spec.HTTPClientConfig.BasicAuth = &promconfig.BasicAuth{Username: "flink", PasswordFile: pw}
+	c, err := newCluster("redirecting", spec, clusterSettings{timeout: 5 * time.Second, maxConcurrent: 1}, flinkapi.NewInstrumentation("flink_exporter"), log.NewNopLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := make(chan prometheus.Metric, 1000)
+	c.exporter.CollectContext(context.Background(), ch)
+	close(ch)
+	if leaked.Load() {
+		t.Fatal("the credentials followed a redirect to another host")
 	}
 }

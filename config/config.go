@@ -55,11 +55,19 @@ type Cluster struct {
 	Collectors []string `yaml:"collectors,omitempty"`
 }
 
-// UnmarshalYAML applies the defaults of the HTTP client (follow redirects,
-// HTTP/2) before reading the cluster, as Prometheus does for its scrape
-// configurations.
+// DefaultHTTPClientConfig is Prometheus's default HTTP client (HTTP/2)
+// without following redirects: Flink's REST API never redirects, and a
+// redirect to another host would carry the cluster's credentials there.
+func DefaultHTTPClientConfig() promconfig.HTTPClientConfig {
+	hc := promconfig.DefaultHTTPClientConfig
+	hc.FollowRedirects = false
+	return hc
+}
+
+// UnmarshalYAML applies the defaults of the HTTP client before reading the
+// cluster, as Prometheus does for its scrape configurations.
 func (c *Cluster) UnmarshalYAML(unmarshal func(any) error) error {
-	*c = Cluster{HTTPClientConfig: promconfig.DefaultHTTPClientConfig}
+	*c = Cluster{HTTPClientConfig: DefaultHTTPClientConfig()}
 	type plain Cluster
 	return unmarshal((*plain)(c))
 }

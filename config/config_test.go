@@ -34,8 +34,9 @@ func TestExampleLoads(t *testing.T) {
 	if got := cfg.Clusters["analytics"].Collectors; strings.Join(got, ",") != "cluster,jobs,checkpoints" {
 		t.Errorf("analytics collectors = %v", got)
 	}
-	// Unset, the HTTP client keeps Prometheus's defaults.
-	if hc := cfg.Clusters["flink/orders-rest"].HTTPClientConfig; !hc.FollowRedirects || !hc.EnableHTTP2 {
+	// Unset, the HTTP client keeps Prometheus's defaults but follows no
+	// redirect.
+	if hc := cfg.Clusters["flink/orders-rest"].HTTPClientConfig; hc.FollowRedirects || !hc.EnableHTTP2 {
 		t.Errorf("defaults of http_client_config lost: %+v", hc)
 	}
 }

@@ -96,12 +96,16 @@ func (c *Client) get(ctx context.Context, endpoint, path string, query url.Value
 	}
 	defer c.release()
 
-	u := *c.base
-	u.Path = c.base.Path + path
-	u.RawPath = ""
-	if c.base.RawPath != "" || strings.Contains(path, "%") {
-		u.RawPath = c.base.EscapedPath() + path
+	// path is escaped already (ids pass url.PathEscape): Path gets its
+	// decoded form and RawPath the escaped one, so that no segment is
+	// escaped twice.
+	decoded, err := url.PathUnescape(path)
+	if err != nil {
+		return fmt.Errorf("GET %s: %w", endpoint, err)
 	}
+	u := *c.base
+	u.Path = c.base.Path + decoded
+	u.RawPath = c.base.EscapedPath() + path
 	u.RawQuery = query.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {

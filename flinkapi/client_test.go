@@ -248,3 +248,20 @@ func TestClientTruncatedTransfer(t *testing.T) {
 		t.Errorf("invalid responses = %v, want 1", n)
 	}
 }
+
+// TestClientEscapesIDsOnce: ids that url.PathEscape changes (a resource id
+// set by hand may hold spaces or slashes) reach Flink escaped once.
+func TestClientEscapesIDsOnce(t *testing.T) {
+	var got string
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.URL.EscapedPath()
+		w.Write([]byte(`[]`))
+	})
+	c, _ := newTestClient(t, h, Options{})
+	if _, err := c.TaskManagerMetrics(context.Background(), "tm 1/a", []string{"Status.JVM.CPU.Load"}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "/flink/taskmanagers/tm%201%2Fa/metrics"; got != want {
+		t.Fatalf("path = %q, want %q", got, want)
+	}
+}

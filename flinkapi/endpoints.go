@@ -108,14 +108,16 @@ func (c *Client) TaskManagers(ctx context.Context) (*TaskManagersInfo, error) {
 // JobManagerConfig reads GET /jobmanager/config.
 func (c *Client) JobManagerConfig(ctx context.Context) ([]ConfigEntry, error) {
 	var out []ConfigEntry
-	return out, c.get(ctx, EndpointJobManagerConfig, "/jobmanager/config", nil, &out)
+	err := c.get(ctx, EndpointJobManagerConfig, "/jobmanager/config", nil, &out)
+	return out, err
 }
 
 // JobManagerMetrics reads the named metrics of the JobManager; unknown ids
 // are silently left out by Flink.
 func (c *Client) JobManagerMetrics(ctx context.Context, ids []string) ([]Metric, error) {
 	var out []Metric
-	return out, c.get(ctx, EndpointJobManagerMetrics, "/jobmanager/metrics", getQuery(ids), &out)
+	err := c.get(ctx, EndpointJobManagerMetrics, "/jobmanager/metrics", getQuery(ids), &out)
+	return out, err
 }
 
 // JobManagerMetricIDs lists the ids of the JobManager's metrics (no values).
@@ -138,20 +140,23 @@ func (c *Client) TaskManagerMetricIDs(ctx context.Context, taskManagerID string)
 // TaskManagerMetrics reads the named metrics of one TaskManager.
 func (c *Client) TaskManagerMetrics(ctx context.Context, taskManagerID string, ids []string) ([]Metric, error) {
 	var out []Metric
-	return out, c.get(ctx, EndpointTaskManagerMetrics, "/taskmanagers/"+seg(taskManagerID)+"/metrics", getQuery(ids), &out)
+	err := c.get(ctx, EndpointTaskManagerMetrics, "/taskmanagers/"+seg(taskManagerID)+"/metrics", getQuery(ids), &out)
+	return out, err
 }
 
 // JobMetrics reads the named metrics of one job.
 func (c *Client) JobMetrics(ctx context.Context, jobID string, ids []string) ([]Metric, error) {
 	var out []Metric
-	return out, c.get(ctx, EndpointJobMetrics, "/jobs/"+seg(jobID)+"/metrics", getQuery(ids), &out)
+	err := c.get(ctx, EndpointJobMetrics, "/jobs/"+seg(jobID)+"/metrics", getQuery(ids), &out)
+	return out, err
 }
 
 // VertexMetricIDs lists the metric ids of a vertex (no values); ids are
 // prefixed with the subtask index ("0.busyTimeMsPerSecond").
 func (c *Client) VertexMetricIDs(ctx context.Context, jobID, vertexID string) ([]Metric, error) {
 	var out []Metric
-	return out, c.get(ctx, EndpointVertexSubtaskMetricsList, "/jobs/"+seg(jobID)+"/vertices/"+seg(vertexID)+"/metrics", nil, &out)
+	err := c.get(ctx, EndpointVertexSubtaskMetricsList, "/jobs/"+seg(jobID)+"/vertices/"+seg(vertexID)+"/metrics", nil, &out)
+	return out, err
 }
 
 // SubtaskMetricsAggregated reads the named metrics of a vertex aggregated
@@ -162,7 +167,8 @@ func (c *Client) SubtaskMetricsAggregated(ctx context.Context, jobID, vertexID s
 	if len(aggs) > 0 {
 		q.Set("agg", strings.Join(aggs, ","))
 	}
-	return out, c.get(ctx, EndpointVertexSubtaskMetrics, "/jobs/"+seg(jobID)+"/vertices/"+seg(vertexID)+"/subtasks/metrics", q, &out)
+	err := c.get(ctx, EndpointVertexSubtaskMetrics, "/jobs/"+seg(jobID)+"/vertices/"+seg(vertexID)+"/subtasks/metrics", q, &out)
+	return out, err
 }
 
 // TaskManagerMetricsAggregated reads the named metrics aggregated over the
@@ -176,7 +182,8 @@ func (c *Client) TaskManagerMetricsAggregated(ctx context.Context, ids, aggs, ta
 	if len(taskManagerIDs) > 0 {
 		q.Set("taskmanagers", strings.Join(taskManagerIDs, ","))
 	}
-	return out, c.get(ctx, EndpointTaskManagersAggMetrics, "/taskmanagers/metrics", q, &out)
+	err := c.get(ctx, EndpointTaskManagersAggMetrics, "/taskmanagers/metrics", q, &out)
+	return out, err
 }
 
 func getQuery(ids []string) url.Values {

@@ -60,6 +60,9 @@ type Config struct {
 	// function that stops it; a wrapped time.NewTicker if nil. Tests inject
 	// a channel they drive.
 	Ticker func(interval time.Duration) (tick <-chan time.Time, stop func())
+	// TaskManagerID is the resource id of the TaskManager the prober runs
+	// beside: the tm_id label of every series, empty if none.
+	TaskManagerID string
 	// Logger receives a warning when a phase starts failing and a note when
 	// it recovers; nothing is logged if nil.
 	Logger log.Logger
@@ -76,10 +79,15 @@ func (c Config) withDefaults() (Config, string, error) {
 	if c.RESTURL != "" {
 		u, err := url.Parse(c.RESTURL)
 		if err != nil {
-			return c, "", fmt.Errorf("jobmanager probe: REST URL: %w", err)
+			return c, "", errors.New("jobmanager probe: REST URL does not parse")
+		}
+		if u.User != nil {
+			// The URL is logged with every failure; /config needs no
+			// credentials anyway.
+			return c, "", fmt.Errorf("jobmanager probe: REST URL %q: credentials are not allowed in it", u.Redacted())
 		}
 		if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return c, "", fmt.Errorf("jobmanager probe: REST URL %q: want http:// or https:// and a host", c.RESTURL)
+			return c, "", fmt.Errorf("jobmanager probe: REST URL %q: want http:// or https:// and a host", u.Redacted())
 		}
 		configURL = strings.TrimSuffix(c.RESTURL, "/") + "/config"
 		if c.Target == "" {

@@ -27,24 +27,30 @@ type descs struct {
 	targetInfo      *prometheus.Desc
 }
 
-func newDescs() descs {
+// newDescs builds the descriptors. With a TaskManager id every series
+// carries it as tm_id, so that it joins flink_taskmanager_* series.
+func newDescs(taskManagerID string) descs {
+	var constLabels prometheus.Labels
+	if taskManagerID != "" {
+		constLabels = prometheus.Labels{"tm_id": taskManagerID}
+	}
 	name := func(n string) string { return prometheus.BuildFQName(namespace, subsystem, n) }
 	return descs{
 		connectDuration: prometheus.NewDesc(name("connect_duration_seconds"),
 			"Time to open a TCP connection to the JobManager target, successful connects only. The kernel answers even when the JVM is busy, so slow connects point to the network.",
-			nil, nil),
+			nil, constLabels),
 		restDuration: prometheus.NewDesc(name("rest_duration_seconds"),
 			"Time from sending GET /config to the JobManager's REST API to reading the whole answer, over a fresh connection, successful answers only. Slow answers with fast connects point to an overloaded JobManager.",
-			nil, nil),
+			nil, constLabels),
 		failures: prometheus.NewDesc(name("failures_total"),
 			"Failed probe phases by phase (connect, rest) and reason (timeout, refused, error, http_status).",
-			[]string{"phase", "reason"}, nil),
+			[]string{"phase", "reason"}, constLabels),
 		lastSuccess: prometheus.NewDesc(name("last_success_timestamp_seconds"),
 			"Unix time of the phase's latest success, 0 before the first one.",
-			[]string{"phase"}, nil),
+			[]string{"phase"}, constLabels),
 		targetInfo: prometheus.NewDesc(name("target_info"),
 			"The host:port the connect phase dials; value 1.",
-			[]string{"target"}, nil),
+			[]string{"target"}, constLabels),
 	}
 }
 

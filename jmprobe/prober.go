@@ -39,7 +39,7 @@ func New(cfg Config) (*Prober, error) {
 		cfg:       cfg,
 		configURL: configURL,
 		buckets:   durationBuckets(),
-		d:         newDescs(),
+		d:         newDescs(cfg.TaskManagerID),
 		state:     map[string]*phaseState{},
 	}
 	for _, phase := range p.phases() {

@@ -696,3 +696,16 @@ func TestNew(t *testing.T) {
 		})
 	}
 }
+
+// TestRESTURLWithCredentialsRefused: the probe logs its URL with every
+// failure, so a URL with credentials is refused, and the refusal does not
+// repeat the password.
+func TestRESTURLWithCredentialsRefused(t *testing.T) {
+	_, err := New(Config{RESTURL: "http://admin:hunter2@jobmanager:8081"})
+	if err == nil {
+		t.Fatal("a REST URL with credentials was accepted")
+	}
+	if strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("the error repeats the password: %v", err)
+	}
+}
