@@ -222,13 +222,17 @@ func scenarios() []scenario {
 		{
 			name: "jobmanager-connect-slow",
 			change: func(s map[string]series) {
-				l := `instance="tm-1:9894",job="flink-agent"`
+				l := `instance="tm-1:9894",job="flink-agent",tm_id="tm-1"`
 				s["probe-fail"] = series{"flink_jobmanager_probe_failures_total", l + `,phase="connect",reason="timeout"`, growing(2)}
 			},
 			fire: []string{"FlinkJobManagerConnectSlow/network-latency"},
 		},
 	}
 }
+
+// perTaskManagerAlerts are the agent's alerts, labelled by TaskManager
+// rather than by job.
+var perTaskManagerAlerts = []string{"FlinkJobManagerConnectSlow", "FlinkTaskManagerHostStarved"}
 
 // renderMatrix writes the promtool test file of the matrix.
 func renderMatrix() string {
@@ -252,6 +256,10 @@ func renderMatrix() string {
 			fmt.Fprintf(&b, "      - series: '%s{%s}'\n        values: '%s'\n", s[k].metric, s[k].labels, s[k].values)
 		}
 		b.WriteString("    promql_expr_test:\n")
+		// Every alert keeps the labels its annotations and links use: the
+		// job's name, or for the agent's alerts the TaskManager's id.
+		fmt.Fprintf(&b, "      - expr: ALERTS{alertstate=\"firing\", job_name=\"\", alertname!~\"%s\"}\n        eval_time: %dm\n        exp_samples: []\n", strings.Join(perTaskManagerAlerts, "|")+"|FlinkExporterCannotReachFlink", evalMinutes)
+		fmt.Fprintf(&b, "      - expr: ALERTS{alertstate=\"firing\", tm_id=\"\", alertname=~\"%s\"}\n        eval_time: %dm\n        exp_samples: []\n", strings.Join(perTaskManagerAlerts, "|"), evalMinutes)
 		fmt.Fprintf(&b, "      - expr: count by (alertname, cause) (ALERTS{alertstate=\"firing\"})\n        eval_time: %dm\n", evalMinutes)
 		if len(sc.fire) == 0 {
 			b.WriteString("        exp_samples: []\n")

@@ -33,6 +33,10 @@ func exportedFamilies(t *testing.T) map[string]dto.MetricType {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// A restored job, so that the restore series exist too.
+		if err := sim.RestartJob(sim.JobIDs()[0]); err != nil {
+			t.Fatal(err)
+		}
 		srv := httptest.NewServer(sim.Handler())
 		inst := flinkapi.NewInstrumentation(collector.Namespace + "_exporter")
 		client, err := flinkapi.NewClient(srv.URL, flinkapi.Options{Instrumentation: inst})
