@@ -243,3 +243,10 @@ func TestFlagsLikeOfficialExporters(t *testing.T) {
 		t.Errorf("--version: %v\n%s", err, out)
 	}
 }
+
+func TestHealthy(t *testing.T) {
+	base, _ := startExporter(t, buildExporter(t), "--flink.url=http://127.0.0.1:1")
+	if body := scrape(t, base+"/-/healthy"); !strings.Contains(body, "Healthy") {
+		t.Fatalf("/-/healthy = %q", body)
+	}
+}
