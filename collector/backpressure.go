@@ -3,6 +3,7 @@ package collector
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"sync"
 	"time"
@@ -16,7 +17,8 @@ import (
 // busiest subtasks spend their time: back-pressured (waiting for buffers
 // downstream), busy or idle, and Flink's back-pressure level. A slow
 // operator shows as busy with back-pressured vertices upstream of it. One
-// aggregated metrics request per vertex, reused for the metrics TTL.
+// aggregated metrics request per vertex, reused for the metrics TTL and
+// refreshed within the scrape's refresh budget (refresh.go).
 type backPressureCollector struct {
 	descSet
 	backPressured, busy, idle, level *prometheus.Desc
@@ -39,8 +41,16 @@ func newBackPressureCollector() Collector {
 	return c
 }
 
+// Update plans before it asks: the vertices whose back-pressure is older
+// than the metrics TTL (or never read) compete for the collector's share
+// of the refresh budget, longest waiting first; the others export what was
+// last read.
 func (c *backPressureCollector) Update(s *Scrape, ch chan<- prometheus.Metric) error {
 	jobs, err := s.Jobs()
+	if err != nil {
+		return err
+	}
+	active, err := s.ActiveJobs()
 	if err != nil {
 		return err
 	}
@@ -50,56 +60,100 @@ func (c *backPressureCollector) Update(s *Scrape, ch chan<- prometheus.Metric) e
 			running = append(running, j)
 		}
 	}
-	return forEachJob(running, func(j flinkapi.JobOverview) error { return c.updateJob(s, j, ch) })
+	plans := make([]pressurePlan, len(running))
+	errs := parallel(len(running), func(i int) error { return plans[i].prepare(s, running[i]) })
+
+	now := s.Now()
+	var cands []refreshCandidate
+	type vertexRef struct{ job, vertex int }
+	var refs []vertexRef
+	for i := range plans {
+		if errs[i] != nil {
+			continue
+		}
+		for k, v := range plans[i].vertices {
+			e, ok := plans[i].entries[v.ID]
+			if ok && now.Before(e.expires) {
+				continue
+			}
+			cands = append(cands, refreshCandidate{key: running[i].ID + "/" + v.ID, missing: !ok, since: e.expires, cost: 1})
+			refs = append(refs, vertexRef{i, k})
+		}
+	}
+	picked := pickRefreshes(cands, pressureBudget(len(active), s.state.firstScrape(s)))
+	vertexErrs := parallel(len(picked), func(n int) error {
+		ref := refs[picked[n]]
+		return plans[ref.job].refresh(s, ref.vertex)
+	})
+	for n, err := range vertexErrs {
+		if job := refs[picked[n]].job; err != nil {
+			errs[job] = errors.Join(errs[job], err)
+		}
+	}
+
+	ttl := max(s.metricsTTL, 0)
+	for i := range plans {
+		p := &plans[i]
+		if p.js == nil {
+			continue
+		}
+		p.js.storePressure(now.Add(ttl), p.vertices, p.fetched)
+		for _, v := range p.vertices {
+			e, ok := p.fetched[v.ID]
+			if !ok {
+				e, ok = p.entries[v.ID]
+			}
+			if ok && e.ready {
+				c.emit(ch, e.p, p.job.ID, p.job.Name, v.ID, v.Name)
+			}
+		}
+	}
+	return joinJobErrors(running, errs)
 }
 
-func (c *backPressureCollector) updateJob(s *Scrape, j flinkapi.JobOverview, ch chan<- prometheus.Metric) error {
+// pressurePlan is what the collector knows of one running job in one
+// scrape.
+type pressurePlan struct {
+	job      flinkapi.JobOverview
+	js       *jobState
+	vertices []flinkapi.JobVertex
+	// entries is what was read before; fetched what this scrape read.
+	entries map[string]pressureEntry
+	mu      sync.Mutex
+	fetched map[string]pressureEntry
+}
+
+// prepare reads the job's vertices (once per run) and remembered entries.
+func (p *pressurePlan) prepare(s *Scrape, j flinkapi.JobOverview) error {
+	p.job = j
 	js := s.state.Job(j.ID)
-	vertices, cached, err := js.pressureSnapshot(s, j.ID)
+	vertices, entries, err := js.pressureSnapshot(s, j.ID)
 	if flinkapi.IsNotFound(err) {
 		return nil // the job left since /jobs/overview
 	}
 	if err != nil {
 		return err
 	}
-	fetched := map[string]pressureEntry{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	errs := make([]error, len(vertices))
-	for i, v := range vertices {
-		if _, ok := cached[v.ID]; ok {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p, ready, err := fetchPressure(s, j.ID, v.ID)
-			if flinkapi.IsNotFound(err) {
-				return
-			}
-			if err != nil {
-				errs[i] = fmt.Errorf("vertex %s (%s): %w", v.ID, v.Name, err)
-				return
-			}
-			mu.Lock()
-			fetched[v.ID] = pressureEntry{p: p, ready: ready}
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	js.storePressure(s.Now().Add(s.metricsTTL), s.metricsTTL > 0, vertices, fetched)
+	p.js, p.vertices, p.entries, p.fetched = js, vertices, entries, map[string]pressureEntry{}
+	return nil
+}
 
-	for _, v := range vertices {
-		e, ok := cached[v.ID]
-		if !ok {
-			e, ok = fetched[v.ID]
-		}
-		if !ok || !e.ready {
-			continue
-		}
-		c.emit(ch, e.p, j.ID, j.Name, v.ID, v.Name)
+// refresh reads the back-pressure of the k-th vertex. A vertex Flink does
+// not know (404) is remembered as not ready, so that it waits its turn
+// like the others instead of going first at every scrape.
+func (p *pressurePlan) refresh(s *Scrape, k int) error {
+	v := p.vertices[k]
+	pr, ready, err := fetchPressure(s, p.job.ID, v.ID)
+	if flinkapi.IsNotFound(err) {
+		pr, ready, err = unknownPressure(), false, nil
 	}
-	return errors.Join(errs...)
+	if err != nil {
+		return fmt.Errorf("vertex %s (%s): %w", v.ID, v.Name, err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fetched[v.ID] = pressureEntry{p: pr, ready: ready}
+	return nil
 }
 
 func (c *backPressureCollector) emit(ch chan<- prometheus.Metric, p VertexPressure, labels ...string) {
@@ -236,7 +290,7 @@ func maxKnown(a, b float64) float64 {
 }
 
 // pressureEntry is a vertex's back-pressure as last read; ready is false
-// while Flink had nothing yet.
+// while Flink had nothing yet. It is due for a refresh from expires on.
 type pressureEntry struct {
 	p       VertexPressure
 	ready   bool
@@ -244,38 +298,29 @@ type pressureEntry struct {
 }
 
 // pressureSnapshot returns the job's vertices, loaded once per run, and
-// the back-pressure entries still younger than the metrics TTL. The job's
-// lock is held only while reading the memory, never during the metric
-// requests.
+// every back-pressure entry remembered, fresh or due. The job's lock is
+// held only while reading the memory, never during the metric requests.
 func (js *jobState) pressureSnapshot(s *Scrape, jobID string) ([]flinkapi.JobVertex, map[string]pressureEntry, error) {
 	js.mu.Lock()
 	defer js.mu.Unlock()
 	if err := js.loadVertices(s, jobID); err != nil {
 		return nil, nil, err
 	}
-	vertices := append([]flinkapi.JobVertex(nil), js.vertices...)
-	cached := map[string]pressureEntry{}
-	for id, e := range js.pressure {
-		if s.Now().Before(e.expires) {
-			cached[id] = e
-		}
-	}
-	return vertices, cached, nil
+	return append([]flinkapi.JobVertex(nil), js.vertices...), maps.Clone(js.pressure), nil
 }
 
-// storePressure remembers the entries just fetched until expires (when
-// keep is set) and forgets those of vertices the job no longer has.
-func (js *jobState) storePressure(expires time.Time, keep bool, vertices []flinkapi.JobVertex, fetched map[string]pressureEntry) {
+// storePressure remembers the entries just fetched until expires (with a
+// zero TTL, due again at the next scrape) and forgets those of vertices the
+// job no longer has.
+func (js *jobState) storePressure(expires time.Time, vertices []flinkapi.JobVertex, fetched map[string]pressureEntry) {
 	js.mu.Lock()
 	defer js.mu.Unlock()
 	if js.pressure == nil {
 		js.pressure = map[string]pressureEntry{}
 	}
-	if keep {
-		for id, e := range fetched {
-			e.expires = expires
-			js.pressure[id] = e
-		}
+	for id, e := range fetched {
+		e.expires = expires
+		js.pressure[id] = e
 	}
 	current := make(map[string]bool, len(vertices))
 	for _, v := range vertices {

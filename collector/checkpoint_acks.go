@@ -1,6 +1,8 @@
 package collector
 
 import (
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/flink-exporter/flink_exporter/flinkapi"
@@ -10,7 +12,9 @@ import (
 // completed checkpoint: per vertex the slowest and mean acknowledgement and
 // the slowest of each phase, per TaskManager its slowest acknowledgement
 // (the straggler), and the job's upload throughput. The subtask details
-// are read once per completed checkpoint.
+// of a completed checkpoint are read once, and not for every checkpoint:
+// the jobs share a refresh budget per scrape (refresh.go), so on a large
+// cluster a job's analysis is of a checkpoint a few scrapes old.
 type checkpointAcksCollector struct {
 	descSet
 	ackMax, ackAvg, syncMax, asyncMax, asyncAvg, alignMax, startMax, unexplained *prometheus.Desc
@@ -35,15 +39,60 @@ func newCheckpointAcksCollector() Collector {
 	return c
 }
 
+// Update plans before it asks: every active job's latest completed
+// checkpoint comes from /jobs/:jobid/checkpoints, which the scrape reads
+// anyway; the jobs whose analysis is older than it compete for the
+// collector's share of the refresh budget, longest waiting first; the
+// others export their latest analysis, of an earlier checkpoint.
 func (c *checkpointAcksCollector) Update(s *Scrape, ch chan<- prometheus.Metric) error {
 	jobs, err := s.ActiveJobs()
 	if err != nil {
 		return err
 	}
-	return forEachJob(jobs, func(j flinkapi.JobOverview) error { return c.updateJob(s, j, ch) })
+	plans := make([]ackPlan, len(jobs))
+	errs := parallel(len(jobs), func(i int) error { return plans[i].prepare(s, jobs[i]) })
+
+	var cands []refreshCandidate
+	var due []int
+	for i := range plans {
+		if p := &plans[i]; errs[i] == nil && p.due() {
+			cands = append(cands, refreshCandidate{key: p.job.ID, missing: p.entry == nil, since: p.since(), cost: p.cost})
+			due = append(due, i)
+		}
+	}
+	picked := pickRefreshes(cands, checkpointAckBudget(len(jobs), s.state.firstScrape(s)))
+	refreshErrs := parallel(len(picked), func(k int) error { return plans[due[picked[k]]].refresh(s) })
+	for k, err := range refreshErrs {
+		errs[due[picked[k]]] = err
+	}
+
+	for i := range plans {
+		if p := &plans[i]; p.entry != nil && p.last != nil && (errs[i] == nil || p.refreshFailed) {
+			c.emit(s, p.job, p.entry, ch)
+		}
+	}
+	return joinJobErrors(jobs, errs)
 }
 
-func (c *checkpointAcksCollector) updateJob(s *Scrape, j flinkapi.JobOverview, ch chan<- prometheus.Metric) error {
+// ackPlan is what the collector knows of one job in one scrape.
+type ackPlan struct {
+	job flinkapi.JobOverview
+	js  *jobState
+	// last is the latest completed checkpoint; nil without one (or without
+	// checkpointing), and then nothing is exported.
+	last *flinkapi.CheckpointStatistics
+	// entry is the job's latest analysis, nil before the first.
+	entry *ackEntry
+	// cost is the requests a new analysis sends.
+	cost int
+	// refreshFailed is set when a new analysis failed: the previous one is
+	// still exported, and the collector reports the failure.
+	refreshFailed bool
+}
+
+// prepare reads the job's latest completed checkpoint and analysis.
+func (p *ackPlan) prepare(s *Scrape, j flinkapi.JobOverview) error {
+	p.job = j
 	stats, err := s.Checkpoints(j.ID)
 	if flinkapi.IsNotFound(err) {
 		return nil
@@ -55,16 +104,51 @@ func (c *checkpointAcksCollector) updateJob(s *Scrape, j flinkapi.JobOverview, c
 	if last == nil {
 		return nil
 	}
-	js := s.state.Job(j.ID)
-	a, names, err := js.ackAnalysis(s, j.ID, stats.Counts, last.ID)
+	p.js = s.state.Job(j.ID)
+	p.entry, p.cost, err = p.js.ackStatus(s, j.ID, stats.Counts)
 	if flinkapi.IsNotFound(err) {
-		return nil // the checkpoint left the history between two requests
+		return nil // the job left since /jobs/overview
 	}
 	if err != nil {
 		return err
 	}
+	p.last = last
+	return nil
+}
+
+// due reports whether a newer checkpoint than the analysed one completed.
+func (p *ackPlan) due() bool {
+	return p.last != nil && (p.entry == nil || p.entry.analysis.CheckpointID != p.last.ID)
+}
+
+// since is when the job's analysis was made; the zero time before the
+// first.
+func (p *ackPlan) since() time.Time {
+	if p.entry == nil {
+		return time.Time{}
+	}
+	return p.entry.at
+}
+
+// refresh analyses the latest completed checkpoint.
+func (p *ackPlan) refresh(s *Scrape) error {
+	entry, err := p.js.refreshAcks(s, p.job.ID, p.last.ID)
+	if flinkapi.IsNotFound(err) {
+		return nil // the checkpoint left the history, or the job left
+	}
+	if err != nil {
+		p.refreshFailed = true
+		return err
+	}
+	p.entry = entry
+	return nil
+}
+
+// emit sends the job's analysis.
+func (c *checkpointAcksCollector) emit(s *Scrape, j flinkapi.JobOverview, e *ackEntry, ch chan<- prometheus.Metric) {
+	a := e.analysis
 	for _, v := range a.Vertices {
-		l := []string{j.ID, j.Name, v.VertexID, names[v.VertexID]}
+		l := []string{j.ID, j.Name, v.VertexID, e.names[v.VertexID]}
 		gauge(ch, c.subtasks, float64(v.Subtasks), l...)
 		gauge(ch, c.acked, float64(v.Acked), l...)
 		if v.Acked == 0 {
@@ -92,5 +176,4 @@ func (c *checkpointAcksCollector) updateJob(s *Scrape, j flinkapi.JobOverview, c
 			gauge(ch, c.tmAckMax, ack, tm, j.ID, j.Name)
 		}
 	}
-	return nil
 }

@@ -147,7 +147,7 @@ var routeFaults = []struct {
 	{flinkapi.EndpointCheckpoints, []string{"checkpoints", "checkpoint_acks"}, []string{"flink_job_checkpoints_completed_total", "flink_job_last_checkpoint_id", "flink_job_checkpoint_failures_total", "flink_job_vertex_checkpoint_ack_latency_max_seconds"}},
 	{flinkapi.EndpointCheckpointConfig, []string{"checkpoints"}, []string{"flink_job_checkpoint_timeout_seconds", "flink_job_checkpoint_duration_to_timeout_ratio"}},
 	{flinkapi.EndpointJob, []string{"checkpoint_acks", "backpressure"}, []string{"flink_job_vertex_checkpoint_ack_latency_max_seconds", "flink_taskmanager_checkpoint_ack_latency_max_seconds", "flink_job_vertex_busy_ratio_max"}},
-	{flinkapi.EndpointVertex, []string{"checkpoint_acks", "backpressure"}, []string{"flink_job_vertex_checkpoint_ack_latency_max_seconds", "flink_taskmanager_checkpoint_ack_latency_max_seconds"}},
+	{flinkapi.EndpointVertex, []string{"checkpoint_acks"}, []string{"flink_job_vertex_checkpoint_ack_latency_max_seconds", "flink_taskmanager_checkpoint_ack_latency_max_seconds"}},
 	{flinkapi.EndpointCheckpointSubtasks, []string{"checkpoint_acks"}, []string{"flink_job_vertex_checkpoint_ack_latency_max_seconds", "flink_taskmanager_checkpoint_ack_latency_max_seconds", "flink_job_last_checkpoint_upload_throughput_bytes_per_second"}},
 	{flinkapi.EndpointVertexSubtaskMetrics, []string{"backpressure"}, []string{"flink_job_vertex_busy_ratio_max", "flink_job_vertex_backpressure_level"}},
 }

@@ -3,15 +3,18 @@ package collector
 import (
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/flink-exporter/flink_exporter/flinkapi"
 )
 
 // State is what an Exporter remembers about one cluster between scrapes:
-// answers that do not change until a job restarts, the analysis of
-// completed checkpoints (immutable, so fetched once per checkpoint id), and
-// the failed checkpoints already counted. It holds one entry per job that
-// the last scrape saw and forgets the others, so it stays bounded.
+// answers that do not change until a job restarts, each job's latest
+// acknowledgement analysis (of a completed checkpoint, immutable, so read
+// once per checkpoint id) and each vertex's back-pressure as last read,
+// which stay exported until the refresh budget comes to them, and the
+// failed checkpoints already counted. It holds one entry per job that the
+// last scrape saw and forgets the others, so it stays bounded.
 type State struct {
 	mu   sync.Mutex
 	jobs map[string]*jobState
@@ -19,6 +22,11 @@ type State struct {
 	// metrics holds the JVM processes' metric ids and answers; it forgets
 	// the TaskManagers that leave.
 	metrics metricCache
+
+	// scraped is set by the first scrape that plans refreshes; first is
+	// that scrape until the next one plans (refresh.go).
+	scraped bool
+	first   *Scrape
 }
 
 // NewState returns an empty State.
@@ -26,8 +34,10 @@ func NewState() *State {
 	return &State{jobs: map[string]*jobState{}}
 }
 
-// jobState is the memory of one job. Its mutex is held while a cache is
-// filled, so two collectors never fetch the same answer twice.
+// jobState is the memory of one job. Its mutex guards the fields; it is
+// held while the vertex list is fetched, so two collectors never fetch it
+// twice, but not during the per-vertex requests, so that one job's
+// refresh never holds up another collector.
 type jobState struct {
 	mu sync.Mutex
 
@@ -35,13 +45,17 @@ type jobState struct {
 	// fall of the total count (a JobManager restart).
 	restored, total int64
 	seen            bool
+	// run counts the runs observed; an answer fetched without the lock is
+	// kept only if the run did not change meanwhile.
+	run int
 
 	config    *flinkapi.CheckpointConfig
 	vertices  []flinkapi.JobVertex
 	placement map[string][]string
-	acks      *AckAnalysis
+	acks      *ackEntry
 	failures  failureLedger
-	// pressure is each vertex's back-pressure until the metrics TTL ends.
+	// pressure is each vertex's back-pressure as last read, with when it
+	// expires (the metrics TTL after it was read).
 	pressure map[string]pressureEntry
 }
 
@@ -81,12 +95,15 @@ func (st *State) Len() int {
 
 // observe moves the job to the run its counts describe; a restore or a
 // JobManager restart drops what may have changed with it (the checkpoint
-// configuration, the vertices and where their subtasks run).
+// configuration, the vertices and where their subtasks run). The latest
+// acknowledgement analysis stays: it describes a completed checkpoint,
+// which never changes, and is replaced when a new one is analysed.
 func (js *jobState) observe(c flinkapi.CheckpointCounts) {
 	if js.seen && (c.Restored != js.restored || c.Total < js.total) {
 		js.config = nil
 		js.vertices = nil
 		js.placement = nil
+		js.run++
 	}
 	js.seen = true
 	js.restored, js.total = c.Restored, c.Total
@@ -109,45 +126,148 @@ func (js *jobState) checkpointConfig(s *Scrape, jobID string, counts flinkapi.Ch
 	return cfg, nil
 }
 
-// ackAnalysis returns the analysis of a completed checkpoint's subtask
-// details and the job's vertex names by id. The details are fetched once
-// per checkpoint id: completed checkpoints never change.
-func (js *jobState) ackAnalysis(s *Scrape, jobID string, counts flinkapi.CheckpointCounts, checkpointID int64) (*AckAnalysis, map[string]string, error) {
+// ackEntry is a job's latest acknowledgement analysis: the completed
+// checkpoint it describes, the vertex names of the run it was made in, and
+// when the exporter made it (the refresh planner serves the oldest first).
+type ackEntry struct {
+	analysis *AckAnalysis
+	names    map[string]string
+	at       time.Time
+}
+
+// ackStatus returns the job's latest acknowledgement analysis (nil before
+// the first) and the requests a new one costs: one subtask details request
+// per vertex, and as many again while the run's placement is unknown.
+func (js *jobState) ackStatus(s *Scrape, jobID string, counts flinkapi.CheckpointCounts) (*ackEntry, int, error) {
 	js.mu.Lock()
 	defer js.mu.Unlock()
 	js.observe(counts)
 	if err := js.loadVertices(s, jobID); err != nil {
-		return nil, nil, err
+		return nil, 0, err
 	}
-	if js.acks != nil && js.acks.CheckpointID == checkpointID {
-		return js.acks, js.vertexNames(), nil
+	cost := len(js.vertices)
+	if js.placement == nil {
+		cost *= 2
 	}
-	details := make(map[string]*flinkapi.TaskCheckpointStatisticsWithSubtaskDetails, len(js.vertices))
-	for _, v := range js.vertices {
-		d, err := s.client.CheckpointSubtasks(s.ctx, jobID, checkpointID, v.ID)
-		if flinkapi.IsNotFound(err) {
-			continue // a vertex that took no part, e.g. finished
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		details[v.ID] = d
-	}
-	js.acks = AnalyzeAcks(checkpointID, details, js.placement)
-	return js.acks, js.vertexNames(), nil
+	return js.acks, cost, nil
 }
 
-// vertexNames returns the job's vertex names by id.
-func (js *jobState) vertexNames() map[string]string {
-	names := make(map[string]string, len(js.vertices))
-	for _, v := range js.vertices {
+// refreshAcks analyses a completed checkpoint of the job and makes it the
+// job's latest analysis. It reads the checkpoint's subtask details, one
+// request per vertex, concurrently, and where each subtask runs when the
+// run's placement is not known yet. A checkpoint that left the history
+// (every vertex answers 404) gives an error for which flinkapi.IsNotFound
+// holds, and the previous analysis stays.
+func (js *jobState) refreshAcks(s *Scrape, jobID string, checkpointID int64) (*ackEntry, error) {
+	js.mu.Lock()
+	run, vertices, placement := js.run, js.vertices, js.placement
+	js.mu.Unlock()
+	if placement == nil {
+		p, err := fetchPlacement(s, jobID, vertices)
+		if err != nil {
+			return nil, err
+		}
+		placement = p
+	}
+	details, err := fetchCheckpointSubtasks(s, jobID, checkpointID, vertices)
+	if err != nil {
+		return nil, err
+	}
+	entry := &ackEntry{analysis: AnalyzeAcks(checkpointID, details, placement), names: vertexNames(vertices), at: s.Now()}
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	if js.run == run {
+		js.placement = placement
+	}
+	js.acks = entry
+	return entry, nil
+}
+
+// fetchPlacement reads where each subtask of each vertex runs, one vertex
+// details request per vertex, concurrently.
+func fetchPlacement(s *Scrape, jobID string, vertices []flinkapi.JobVertex) (map[string][]string, error) {
+	placements := make([][]string, len(vertices))
+	errs := parallel(len(vertices), func(i int) error {
+		vd, err := s.client.Vertex(s.ctx, jobID, vertices[i].ID)
+		if err != nil {
+			return fmt.Errorf("vertex %s: %w", vertices[i].ID, err)
+		}
+		placements[i] = Placement(vd)
+		return nil
+	})
+	if err := firstError(errs); err != nil {
+		return nil, err
+	}
+	out := make(map[string][]string, len(vertices))
+	for i, v := range vertices {
+		out[v.ID] = placements[i]
+	}
+	return out, nil
+}
+
+// fetchCheckpointSubtasks reads a checkpoint's subtask details of every
+// vertex, concurrently. A vertex that took no part (404, e.g. finished) is
+// left out; when every vertex answers 404 the checkpoint left the history.
+func fetchCheckpointSubtasks(s *Scrape, jobID string, checkpointID int64, vertices []flinkapi.JobVertex) (map[string]*flinkapi.TaskCheckpointStatisticsWithSubtaskDetails, error) {
+	answers := make([]*flinkapi.TaskCheckpointStatisticsWithSubtaskDetails, len(vertices))
+	notFound := make([]error, len(vertices))
+	errs := parallel(len(vertices), func(i int) error {
+		d, err := s.client.CheckpointSubtasks(s.ctx, jobID, checkpointID, vertices[i].ID)
+		if flinkapi.IsNotFound(err) {
+			notFound[i] = err
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("vertex %s: %w", vertices[i].ID, err)
+		}
+		answers[i] = d
+		return nil
+	})
+	if err := firstError(errs); err != nil {
+		return nil, err
+	}
+	details := make(map[string]*flinkapi.TaskCheckpointStatisticsWithSubtaskDetails, len(vertices))
+	for i, v := range vertices {
+		if answers[i] != nil {
+			details[v.ID] = answers[i]
+		}
+	}
+	if len(details) == 0 && len(vertices) > 0 {
+		return nil, notFound[0]
+	}
+	return details, nil
+}
+
+// firstError returns the first error of errs that is no 404, else the
+// first 404, else nil: a 404 means that what was asked is gone, which
+// another failure must not pass for.
+func firstError(errs []error) error {
+	var nf error
+	for _, err := range errs {
+		switch {
+		case err == nil:
+		case flinkapi.IsNotFound(err):
+			if nf == nil {
+				nf = err
+			}
+		default:
+			return err
+		}
+	}
+	return nf
+}
+
+// vertexNames returns the vertex names by id.
+func vertexNames(vertices []flinkapi.JobVertex) map[string]string {
+	names := make(map[string]string, len(vertices))
+	for _, v := range vertices {
 		names[v.ID] = v.Name
 	}
 	return names
 }
 
-// loadVertices fetches the job's vertices and where each subtask runs, once
-// per run of the job.
+// loadVertices fetches the job's vertices, once per run of the job. The
+// caller holds js.mu.
 func (js *jobState) loadVertices(s *Scrape, jobID string) error {
 	if js.vertices != nil {
 		return nil
@@ -156,15 +276,7 @@ func (js *jobState) loadVertices(s *Scrape, jobID string) error {
 	if err != nil {
 		return err
 	}
-	placement := make(map[string][]string, len(job.Vertices))
-	for _, v := range job.Vertices {
-		vd, err := s.client.Vertex(s.ctx, jobID, v.ID)
-		if err != nil {
-			return fmt.Errorf("vertex %s: %w", v.ID, err)
-		}
-		placement[v.ID] = Placement(vd)
-	}
-	js.vertices, js.placement = job.Vertices, placement
+	js.vertices = job.Vertices
 	return nil
 }
 

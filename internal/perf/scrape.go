@@ -1,0 +1,129 @@
+package perf
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	promconfig "github.com/prometheus/common/config"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/flink-exporter/flink_exporter/collector"
+	"github.com/flink-exporter/flink_exporter/flinkapi"
+)
+
+// target is one exporter of the cluster under test, wired as the
+// flink_exporter binary wires it: Prometheus's HTTP client, at most
+// maxConcurrentRequests in flight, the default collectors and metrics TTL.
+type target struct {
+	url      string
+	now      func() time.Time
+	requests atomic.Int64 // REST requests sent, counted by the transport
+	client   *flinkapi.Client
+}
+
+// newTarget builds the REST client of the JobManager at url; now is the
+// exporters' clock.
+func newTarget(url string, now func() time.Time) (*target, error) {
+	hc, err := promconfig.NewClientFromConfig(promconfig.DefaultHTTPClientConfig, "perfbench")
+	if err != nil {
+		return nil, fmt.Errorf("HTTP client: %w", err)
+	}
+	hc.Timeout = requestTimeout
+	t := &target{url: url, now: now}
+	hc.Transport = countingTransport{next: hc.Transport, n: &t.requests}
+	t.client, err = flinkapi.NewClient(url, flinkapi.Options{HTTPClient: hc, MaxConcurrentRequests: maxConcurrentRequests})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// exporter returns an Exporter with empty state: its first scrape is cold.
+func (t *target) exporter() (*prometheus.Registry, error) {
+	e, err := collector.NewExporter(collector.Config{
+		Client:     t.client,
+		Now:        t.now,
+		Timeout:    scrapeTimeout,
+		MetricsTTL: collector.DefaultMetricsTTL,
+	})
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(e); err != nil {
+		return nil, err
+	}
+	return reg, nil
+}
+
+// scrapeResult is one scrape as Prometheus would see it.
+type scrapeResult struct {
+	requests int
+	took     time.Duration
+	series   int
+	failed   bool
+}
+
+// scrape gathers reg once and encodes the answer in the text format, as
+// the /metrics handler does, counting the REST requests it caused.
+func (t *target) scrape(reg *prometheus.Registry) (scrapeResult, error) {
+	before := t.requests.Load()
+	start := time.Now()
+	mfs, err := reg.Gather()
+	if err != nil {
+		return scrapeResult{}, fmt.Errorf("gather: %w", err)
+	}
+	enc := expfmt.NewEncoder(io.Discard, expfmt.NewFormat(expfmt.TypeTextPlain))
+	r := scrapeResult{}
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			return scrapeResult{}, fmt.Errorf("encode: %w", err)
+		}
+		r.series += len(mf.GetMetric())
+		switch mf.GetName() {
+		case collector.Namespace + "_up", collector.Namespace + "_exporter_scrape_collector_success":
+			for _, m := range mf.GetMetric() {
+				if m.GetGauge().GetValue() != 1 {
+					r.failed = true
+				}
+			}
+		}
+	}
+	r.took = time.Since(start)
+	r.requests = int(t.requests.Load() - before)
+	return r, nil
+}
+
+// countingTransport counts the requests it sends.
+type countingTransport struct {
+	next http.RoundTripper
+	n    *atomic.Int64
+}
+
+func (c countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.next.RoundTrip(req)
+}
+
+// stepClock is a clock the harness steps by hand.
+type stepClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *stepClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *stepClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
