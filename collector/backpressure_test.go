@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/flink-exporter/flink_exporter/flinkapi"
+	"github.com/flink-exporter/flink_exporter/flinksim"
 )
 
 // samePressure compares two VertexPressure values, NaN equal to NaN.
@@ -94,7 +95,7 @@ func TestBackPressureCollector(t *testing.T) {
 			fc := newFakeCluster(t, 1, 0, 1, vertices, 2)
 			fc.vertexMetrics, fc.metricsReady = tt.vertexMetrics, tt.ready
 			srv := fc.serve()
-			clock := &stepClock{now: time.UnixMilli(1_700_000_600_000)}
+			clock := flinksim.NewManualClock(time.UnixMilli(1_700_000_600_000))
 			e := newClockedExporter(t, srv.URL, clock, DefaultMetricsTTL, "backpressure")
 			got := gatherSeries(t, e)
 			if v := got["flink_exporter_scrape_collector_success"].one(t, "success"); v != 1 {
@@ -143,7 +144,7 @@ func TestBackPressureCollector(t *testing.T) {
 			}
 
 			// A second scrape within the TTL asks nothing about vertices.
-			clock.Step(5 * time.Second)
+			clock.Advance(5 * time.Second)
 			gatherSeries(t, e)
 			requests, _ = fc.counts()
 			if n := requests[flinkapi.EndpointVertexSubtaskMetrics] + requests[flinkapi.EndpointVertexBackPressure] + requests[flinkapi.EndpointJob]; n != 0 {

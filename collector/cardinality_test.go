@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flink-exporter/flink_exporter/flinksim"
 )
 
 // TestSeriesBounds counts the series of each collector against fake
@@ -42,7 +44,7 @@ func TestSeriesBounds(t *testing.T) {
 
 			total := 0
 			for _, a := range Areas() {
-				e := newClockedExporter(t, srv.URL, &stepClock{now: now}, DefaultMetricsTTL, a.Name)
+				e := newClockedExporter(t, srv.URL, flinksim.NewManualClock(now), DefaultMetricsTTL, a.Name)
 				n := 0
 				for name, s := range gatherSeries(t, e) {
 					if name != "flink_up" && !strings.HasPrefix(name, "flink_exporter_") {
@@ -55,7 +57,7 @@ func TestSeriesBounds(t *testing.T) {
 				total += n
 			}
 
-			e := newClockedExporter(t, srv.URL, &stepClock{now: now}, DefaultMetricsTTL)
+			e := newClockedExporter(t, srv.URL, flinksim.NewManualClock(now), DefaultMetricsTTL)
 			all := 0
 			for _, s := range gatherSeries(t, e) {
 				all += len(s)

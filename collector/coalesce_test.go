@@ -46,7 +46,7 @@ func (g *gate) wrap(h http.Handler) http.Handler {
 // gatedCluster is a simulator behind a gate, with an exporter.
 func gatedCluster(t *testing.T, cfg flinksim.Config) (*simCluster, *gate) {
 	t.Helper()
-	clock := newFakeClock()
+	clock := flinksim.NewManualClock(time.UnixMilli(1_750_000_000_000))
 	cfg.Clock = clock.Now
 	cfg.Sleep = func(ctx context.Context, d time.Duration) error { return ctx.Err() }
 	sim, err := flinksim.New(cfg)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/flink-exporter/flink_exporter/flinkapi"
+	"github.com/flink-exporter/flink_exporter/flinksim"
 )
 
 // fakeCluster is a JobManager of known size for counting series and
@@ -361,27 +362,9 @@ func (c *fakeCluster) vertexAggregates(q map[string][]string) any {
 	return out
 }
 
-// stepClock is a clock a test moves by hand.
-type stepClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *stepClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *stepClock) Step(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // newClockedExporter builds an Exporter for url on the given clock with
 // the metrics TTL; collectors nil enables the default ones.
-func newClockedExporter(t testing.TB, url string, clock *stepClock, ttl time.Duration, collectors ...string) *Exporter {
+func newClockedExporter(t testing.TB, url string, clock *flinksim.ManualClock, ttl time.Duration, collectors ...string) *Exporter {
 	t.Helper()
 	client, err := flinkapi.NewClient(url, flinkapi.Options{MaxConcurrentRequests: 4})
 	if err != nil {

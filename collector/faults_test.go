@@ -41,7 +41,7 @@ type faultOptions struct {
 
 func newFaultCluster(t *testing.T, o faultOptions) *faultCluster {
 	t.Helper()
-	clock := newFakeClock()
+	clock := flinksim.NewManualClock(time.UnixMilli(1_750_000_000_000))
 	cfg := o.sim
 	cfg.Clock = clock.Now
 	if !o.realSleep {

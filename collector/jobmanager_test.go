@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/flink-exporter/flink_exporter/flinkapi"
+	"github.com/flink-exporter/flink_exporter/flinksim"
 )
 
 // TestJobManagerRediscovers follows a JobManager through restarts: the ids
@@ -14,7 +15,7 @@ import (
 func TestJobManagerRediscovers(t *testing.T) {
 	fc := newFakeCluster(t, 0, 0, 0, 1, 2)
 	srv := fc.serve()
-	clock := &stepClock{now: time.UnixMilli(1_700_000_600_000)}
+	clock := flinksim.NewManualClock(time.UnixMilli(1_700_000_600_000))
 	e := newClockedExporter(t, srv.URL, clock, DefaultMetricsTTL, "jobmanager")
 
 	steps := []struct {
@@ -60,6 +61,6 @@ func TestJobManagerRediscovers(t *testing.T) {
 		if want := len(st.gcs) > 0; (len(got["flink_jobmanager_taskmanagers_registered"]) == 1) != want {
 			t.Errorf("%s: taskmanagers_registered exported = %v, want %v", st.name, !want, want)
 		}
-		clock.Step(DefaultMetricsTTL + time.Second)
+		clock.Advance(DefaultMetricsTTL + time.Second)
 	}
 }

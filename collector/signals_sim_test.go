@@ -35,7 +35,7 @@ type scenarioRun struct {
 // simulator.
 func runScenario(t *testing.T, scenario string) *scenarioRun {
 	t.Helper()
-	clock := &stepClock{now: time.UnixMilli(1_750_000_000_000)}
+	clock := flinksim.NewManualClock(time.UnixMilli(1_750_000_000_000))
 	run := &scenarioRun{gap: 30 * time.Second}
 	var mu sync.Mutex
 	sim, err := flinksim.New(flinksim.Config{
@@ -77,9 +77,9 @@ func runScenario(t *testing.T, scenario string) *scenarioRun {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock.Step(60 * time.Second)
+	clock.Advance(60 * time.Second)
 	run.first = gatherSeries(t, e)
-	clock.Step(run.gap)
+	clock.Advance(run.gap)
 	run.second = gatherSeries(t, e)
 	for _, got := range []map[string]series{run.first, run.second} {
 		for labels, v := range got["flink_exporter_scrape_collector_success"] {

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,41 +14,18 @@ import (
 	"github.com/flink-exporter/flink_exporter/flinksim"
 )
 
-// fakeClock is a clock tests step by hand, shared by the simulator and the
-// exporter so that "now" agrees on both sides.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.UnixMilli(1_750_000_000_000)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // simCluster is a simulator served over real HTTP with an exporter
 // pointed at it.
 type simCluster struct {
 	sim      *flinksim.Simulator
-	clock    *fakeClock
+	clock    *flinksim.ManualClock
 	exporter *Exporter
 	client   *flinkapi.Client
 }
 
 func newSimCluster(t testing.TB, cfg flinksim.Config) *simCluster {
 	t.Helper()
-	clock := newFakeClock()
+	clock := flinksim.NewManualClock(time.UnixMilli(1_750_000_000_000))
 	cfg.Clock = clock.Now
 	cfg.Sleep = func(ctx context.Context, d time.Duration) error { return ctx.Err() }
 	sim, err := flinksim.New(cfg)

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/flink-exporter/flink_exporter/flinkapi"
+	"github.com/flink-exporter/flink_exporter/flinksim"
 )
 
 func TestHeartbeatAge(t *testing.T) {
@@ -43,7 +44,7 @@ func TestTaskManagersExposition(t *testing.T) {
 	now := time.UnixMilli(1_700_000_060_000)
 	fc.heartbeat = now.Add(-7500 * time.Millisecond)
 	srv := fc.serve()
-	e := newClockedExporter(t, srv.URL, &stepClock{now: now}, DefaultMetricsTTL, "taskmanagers")
+	e := newClockedExporter(t, srv.URL, flinksim.NewManualClock(now), DefaultMetricsTTL, "taskmanagers")
 	tm := fc.taskManagers[0]
 	want := strings.ReplaceAll(`
 # HELP flink_taskmanager_blocked 1 when the TaskManager is blocked for new slots (Flink 1.16+), from /taskmanagers blocked.
@@ -139,7 +140,7 @@ func TestMetricsTTL(t *testing.T) {
 	const tms, vertices = 3, 2
 	fc := newFakeCluster(t, 1, 0, 0, vertices, tms)
 	srv := fc.serve()
-	clock := &stepClock{now: time.UnixMilli(1_700_000_600_000)}
+	clock := flinksim.NewManualClock(time.UnixMilli(1_700_000_600_000))
 	e := newClockedExporter(t, srv.URL, clock, DefaultMetricsTTL)
 
 	steps := []struct {
@@ -153,7 +154,7 @@ func TestMetricsTTL(t *testing.T) {
 		{1 * time.Second, 0, 0, 0, 0},
 	}
 	for i, st := range steps {
-		clock.Step(st.after)
+		clock.Advance(st.after)
 		got := gatherSeries(t, e)
 		for labels, v := range got["flink_exporter_scrape_collector_success"] {
 			if v != 1 {
@@ -203,7 +204,7 @@ func TestMetricsTTL(t *testing.T) {
 func TestTaskManagerLeaves(t *testing.T) {
 	fc := newFakeCluster(t, 0, 0, 0, 1, 3)
 	srv := fc.serve()
-	clock := &stepClock{now: time.UnixMilli(1_700_000_600_000)}
+	clock := flinksim.NewManualClock(time.UnixMilli(1_700_000_600_000))
 	e := newClockedExporter(t, srv.URL, clock, DefaultMetricsTTL, "taskmanagers")
 	got := gatherSeries(t, e)
 	gone := fc.taskManagers[1]
@@ -217,7 +218,7 @@ func TestTaskManagerLeaves(t *testing.T) {
 	fc.mu.Lock()
 	fc.taskManagers = append(fc.taskManagers[:1:1], fc.taskManagers[2:]...)
 	fc.mu.Unlock()
-	clock.Step(time.Second)
+	clock.Advance(time.Second)
 	got = gatherSeries(t, e)
 	for name, s := range got {
 		if n := len(s.withLabel("tm_id=" + gone)); n != 0 {
@@ -242,7 +243,7 @@ func TestMetricStoreNotFilled(t *testing.T) {
 	fc := newFakeCluster(t, 0, 0, 0, 1, 2)
 	fc.metricsReady = false
 	srv := fc.serve()
-	clock := &stepClock{now: time.UnixMilli(1_700_000_600_000)}
+	clock := flinksim.NewManualClock(time.UnixMilli(1_700_000_600_000))
 	e := newClockedExporter(t, srv.URL, clock, DefaultMetricsTTL, "taskmanagers", "jobmanager")
 
 	for range 2 {
@@ -264,7 +265,7 @@ func TestMetricStoreNotFilled(t *testing.T) {
 		if len(gets) != 0 || requests[flinkapi.EndpointTaskManagerMetrics] != 2 || requests[flinkapi.EndpointJobManagerMetrics] != 1 {
 			t.Errorf("empty store: %v %v, want only the lists, each scrape", requests, gets)
 		}
-		clock.Step(time.Second)
+		clock.Advance(time.Second)
 	}
 
 	fc.mu.Lock()

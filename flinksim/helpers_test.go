@@ -13,26 +13,6 @@ import (
 // testStart is the wall-clock time every test cluster is created at.
 func testStart() time.Time { return time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC) }
 
-// fakeClock is a clock tests step by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-// Now returns the current fake time.
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the fake time forward.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // sleepRecorder records the answer delays instead of waiting.
 type sleepRecorder struct {
 	mu     sync.Mutex
@@ -58,14 +38,14 @@ func (r *sleepRecorder) recorded() []time.Duration {
 type testSim struct {
 	*Simulator
 	t      testing.TB
-	clock  *fakeClock
+	clock  *ManualClock
 	sleeps *sleepRecorder
 }
 
 // newTestSim builds a simulator for cfg on a fake clock at testStart.
 func newTestSim(t testing.TB, cfg Config) *testSim {
 	t.Helper()
-	ts := &testSim{t: t, clock: &fakeClock{now: testStart()}, sleeps: &sleepRecorder{}}
+	ts := &testSim{t: t, clock: NewManualClock(testStart()), sleeps: &sleepRecorder{}}
 	cfg.Clock = ts.clock.Now
 	cfg.Sleep = ts.sleeps.Sleep
 	s, err := New(cfg)

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/flink-exporter/flink_exporter/flinksim"
 )
 
 // workerEnv holds the workerSpec that turns this program into a worker of
@@ -115,7 +117,7 @@ func runWorker(ctx context.Context, spec workerSpec) (*ChildResult, error) {
 	}
 	defer sim.stop()
 
-	clock := &stepClock{now: time.Now()}
+	clock := flinksim.NewManualClock(time.Now())
 	t, err := newTarget("http://"+sim.addr, clock.Now)
 	if err != nil {
 		return nil, err

@@ -31,7 +31,7 @@ const maxCatchUp = 100
 //     until a scrape asks nothing per vertex (it caught up with what the
 //     last warm scrape left for later), then z.Unchanged more times.
 func measureInProcess(ctx context.Context, z Size, lat time.Duration) (*Result, error) {
-	clock := &stepClock{now: time.UnixMilli(1_750_000_000_000)}
+	clock := flinksim.NewManualClock(time.UnixMilli(1_750_000_000_000))
 	sim, err := flinksim.New(flinksim.Config{
 		Jobs: z.Jobs, Vertices: z.Vertices, Parallelism: z.Parallelism, TaskManagers: z.TaskManagers,
 		RESTLatency: lat, Clock: clock.Now, Seed: 1,

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -108,22 +107,4 @@ type countingTransport struct {
 func (c countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	c.n.Add(1)
 	return c.next.RoundTrip(req)
-}
-
-// stepClock is a clock the harness steps by hand.
-type stepClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *stepClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *stepClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
