@@ -20,7 +20,7 @@ import (
 	"testing"
 
 	promconfig "github.com/prometheus/common/config"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/flink-exporter/flink_exporter/collector"
 	"github.com/flink-exporter/flink_exporter/config"

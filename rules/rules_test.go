@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/flink-exporter/flink_exporter/internal/causes"
 	"github.com/flink-exporter/flink_exporter/internal/dashboards"

@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/flink-exporter/flink_exporter/flinksim"
 	"github.com/flink-exporter/flink_exporter/internal/causes"
