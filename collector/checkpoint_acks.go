@@ -161,7 +161,7 @@ func (c *checkpointAcksCollector) emit(s *Scrape, j flinkapi.JobOverview, e *ack
 		gauge(ch, c.asyncAvg, v.AsyncTotal/float64(v.Acked), l...)
 		gauge(ch, c.alignMax, v.AlignMax, l...)
 		gauge(ch, c.startMax, v.StartMax, l...)
-		gauge(ch, c.unexplained, v.Unexplain, l...)
+		gauge(ch, c.unexplained, v.Unexplained, l...)
 	}
 	if t, ok := a.UploadThroughput(); ok {
 		gauge(ch, c.throughput, t, j.ID, j.Name)

@@ -84,18 +84,18 @@ func (c *checkpointsCollector) updateJob(s *Scrape, j flinkapi.JobOverview, ch c
 
 	if last := stats.Latest.Completed; last != nil {
 		gauge(ch, c.lastID, float64(last.ID), l...)
-		gauge(ch, c.lastDuration, millis(last.EndToEndDuration), l...)
+		gauge(ch, c.lastDuration, msToSeconds(last.EndToEndDuration), l...)
 		gauge(ch, c.lastFullSize, float64(last.StateSize), l...)
 		gauge(ch, c.lastSize, float64(last.Size()), l...)
-		gauge(ch, c.lastCompleted, millis(last.LatestAckTimestamp), l...)
+		gauge(ch, c.lastCompleted, msToSeconds(last.LatestAckTimestamp), l...)
 		gauge(ch, c.lastProcessed, float64(last.ProcessedData), l...)
 		gauge(ch, c.lastPersisted, float64(last.PersistedData), l...)
 	}
 	if f := stats.Latest.Failed; f != nil && f.FailureTimestamp != nil {
-		gauge(ch, c.lastFailure, millis(*f.FailureTimestamp), l...)
+		gauge(ch, c.lastFailure, msToSeconds(*f.FailureTimestamp), l...)
 	}
 	if r := stats.Latest.Restored; r != nil {
-		gauge(ch, c.lastRestore, millis(r.RestoreTimestamp), l...)
+		gauge(ch, c.lastRestore, msToSeconds(r.RestoreTimestamp), l...)
 	}
 	if g, ok := StateGrowthRate(stats.History); ok {
 		gauge(ch, c.growth, g, l...)
@@ -125,17 +125,17 @@ func (c *checkpointsCollector) updateJob(s *Scrape, j flinkapi.JobOverview, ch c
 	}
 	gauge(ch, c.inProgressAge, age, l...)
 	if cfg.Timeout > 0 {
-		gauge(ch, c.inProgressRatio, age/millis(cfg.Timeout), l...)
+		gauge(ch, c.inProgressRatio, age/msToSeconds(cfg.Timeout), l...)
 	}
 	return nil
 }
 
 func (c *checkpointsCollector) updateConfig(cfg *flinkapi.CheckpointConfig, l []string, ch chan<- prometheus.Metric) {
-	gauge(ch, c.timeout, millis(cfg.Timeout), l...)
+	gauge(ch, c.timeout, msToSeconds(cfg.Timeout), l...)
 	if cfg.PeriodicCheckpointing() {
-		gauge(ch, c.interval, millis(cfg.Interval), l...)
+		gauge(ch, c.interval, msToSeconds(cfg.Interval), l...)
 	}
-	gauge(ch, c.minPause, millis(cfg.MinPause), l...)
+	gauge(ch, c.minPause, msToSeconds(cfg.MinPause), l...)
 	gauge(ch, c.maxConcurrent, float64(cfg.MaxConcurrent), l...)
 	gauge(ch, c.tolerable, float64(cfg.TolerableFailedCheckpoints), l...)
 	gauge(ch, c.unaligned, boolValue(cfg.UnalignedCheckpoints), l...)

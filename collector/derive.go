@@ -11,7 +11,7 @@ import (
 // decoded REST answers, tested without HTTP.
 
 // millis converts Flink's milliseconds to seconds.
-func millis(ms int64) float64 { return float64(ms) / 1000 }
+func msToSeconds(ms int64) float64 { return float64(ms) / 1000 }
 
 // DurationToTimeoutRatio is a checkpoint's end-to-end duration over the
 // job's checkpoint timeout: 1 means it took as long as it may.
@@ -61,7 +61,7 @@ func StateGrowthRate(history []flinkapi.CheckpointStatistics) (float64, bool) {
 		if c.Status != flinkapi.CheckpointCompleted || c.IsSavepoint || c.LatestAckTimestamp <= 0 {
 			continue
 		}
-		xs = append(xs, millis(c.LatestAckTimestamp))
+		xs = append(xs, msToSeconds(c.LatestAckTimestamp))
 		ys = append(ys, float64(c.StateSize))
 	}
 	return slope(xs, ys)
@@ -95,18 +95,18 @@ func slope(xs, ys []float64) (float64, bool) {
 // VertexAcks summarises one vertex's subtasks in a completed checkpoint,
 // all durations in seconds.
 type VertexAcks struct {
-	VertexID   string
-	Subtasks   int
-	Acked      int
-	AckMax     float64 // slowest acknowledgement after the trigger
-	AckAvg     float64
-	SyncMax    float64
-	AsyncMax   float64
-	AlignMax   float64
-	StartMax   float64 // barrier start delay
-	Unexplain  float64 // max of ack minus (start delay + alignment + sync + async): transit and JobManager time
-	Uploaded   int64   // bytes the acknowledged subtasks persisted
-	AsyncTotal float64 // sum of async phases, for the upload throughput
+	VertexID    string
+	Subtasks    int
+	Acked       int
+	AckMax      float64 // slowest acknowledgement after the trigger
+	AckAvg      float64
+	SyncMax     float64
+	AsyncMax    float64
+	AlignMax    float64
+	StartMax    float64 // barrier start delay
+	Unexplained float64 // max of ack minus (start delay + alignment + sync + async): transit and JobManager time
+	Uploaded    int64   // bytes the acknowledged subtasks persisted
+	AsyncTotal  float64 // sum of async phases, for the upload throughput
 }
 
 // AckAnalysis is what the subtask details of one completed checkpoint say.
@@ -153,25 +153,25 @@ func AnalyzeAcks(checkpointID int64, details map[string]*flinkapi.TaskCheckpoint
 				continue
 			}
 			v.Acked++
-			ack := millis(*st.EndToEndDuration)
+			ack := msToSeconds(*st.EndToEndDuration)
 			ackSum += ack
 			v.AckMax = max(v.AckMax, ack)
 			var phases float64
 			if st.Checkpoint != nil {
-				v.SyncMax = max(v.SyncMax, millis(st.Checkpoint.Sync))
-				v.AsyncMax = max(v.AsyncMax, millis(st.Checkpoint.Async))
-				v.AsyncTotal += millis(st.Checkpoint.Async)
-				phases += millis(st.Checkpoint.Sync) + millis(st.Checkpoint.Async)
+				v.SyncMax = max(v.SyncMax, msToSeconds(st.Checkpoint.Sync))
+				v.AsyncMax = max(v.AsyncMax, msToSeconds(st.Checkpoint.Async))
+				v.AsyncTotal += msToSeconds(st.Checkpoint.Async)
+				phases += msToSeconds(st.Checkpoint.Sync) + msToSeconds(st.Checkpoint.Async)
 			}
 			if st.Alignment != nil {
-				v.AlignMax = max(v.AlignMax, millis(st.Alignment.Duration))
-				phases += millis(st.Alignment.Duration)
+				v.AlignMax = max(v.AlignMax, msToSeconds(st.Alignment.Duration))
+				phases += msToSeconds(st.Alignment.Duration)
 			}
 			if st.StartDelay != nil {
-				v.StartMax = max(v.StartMax, millis(*st.StartDelay))
-				phases += millis(*st.StartDelay)
+				v.StartMax = max(v.StartMax, msToSeconds(*st.StartDelay))
+				phases += msToSeconds(*st.StartDelay)
 			}
-			v.Unexplain = max(v.Unexplain, ack-phases)
+			v.Unexplained = max(v.Unexplained, ack-phases)
 			switch {
 			case st.CheckpointedSize != nil:
 				v.Uploaded += *st.CheckpointedSize

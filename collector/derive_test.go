@@ -113,10 +113,10 @@ func TestAnalyzeAcks(t *testing.T) {
 	if sink.Subtasks != 2 || sink.Acked != 1 || sink.AckMax != 9 || sink.AckAvg != 9 {
 		t.Errorf("sink = %+v", sink)
 	}
-	if math.Abs(sink.Unexplain-4.2) > 1e-9 || sink.SyncMax != 0.1 || sink.AsyncMax != 4 || sink.AlignMax != 0.5 || sink.StartMax != 0.2 {
+	if math.Abs(sink.Unexplained-4.2) > 1e-9 || sink.SyncMax != 0.1 || sink.AsyncMax != 4 || sink.AlignMax != 0.5 || sink.StartMax != 0.2 {
 		t.Errorf("sink phases = %+v", sink)
 	}
-	if source.AckMax != 1.2 || source.AckAvg != 1.1 || math.Abs(source.Unexplain-0.24) > 1e-9 {
+	if source.AckMax != 1.2 || source.AckAvg != 1.1 || math.Abs(source.Unexplained-0.24) > 1e-9 {
 		t.Errorf("source = %+v", source)
 	}
 	if got := a.TaskManagerAckMax; got["tm-b"] != 9 || got["tm-a"] != 1 || len(got) != 2 {

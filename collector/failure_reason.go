@@ -21,11 +21,14 @@ const (
 	ReasonOther        = "other"
 )
 
-// FailureReasons lists every reason label value, so that each series exists
-// from the first scrape and rate() sees the first failure.
-var FailureReasons = []string{
-	ReasonExpired, ReasonDeclined, ReasonAsyncFailure, ReasonIO, ReasonFinalize,
-	ReasonSubsumed, ReasonTaskFailure, ReasonCoordinator, ReasonTrigger, ReasonOther,
+// FailureReasons returns every reason label value, so that each series
+// exists from the first scrape and rate() sees the first failure. The slice
+// is fresh on every call: callers may keep or change it.
+func FailureReasons() []string {
+	return []string{
+		ReasonExpired, ReasonDeclined, ReasonAsyncFailure, ReasonIO, ReasonFinalize,
+		ReasonSubsumed, ReasonTaskFailure, ReasonCoordinator, ReasonTrigger, ReasonOther,
+	}
 }
 
 // failureMessage maps one CheckpointFailureReason message, verbatim from

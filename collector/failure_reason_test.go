@@ -45,7 +45,7 @@ func TestFailureMessagesLongestFirst(t *testing.T) {
 		}
 	}
 	reasons := map[string]bool{}
-	for _, r := range FailureReasons {
+	for _, r := range FailureReasons() {
 		reasons[r] = true
 	}
 	for _, m := range failureMessages {

@@ -336,7 +336,7 @@ func checkFailureLedger(t *testing.T, got map[string]series, seen map[string]map
 		for _, reason := range ids {
 			want[reason]++
 		}
-		for _, reason := range FailureReasons {
+		for _, reason := range FailureReasons() {
 			v := got["flink_job_checkpoint_failures_total"].withLabel("job_id="+job, "reason="+reason).one(t, "failures "+reason)
 			if v != want[reason] {
 				t.Errorf("job %s failures{reason=%s} = %v, want %v", job, reason, v, want[reason])

@@ -29,7 +29,7 @@ func (c *jobsCollector) Update(s *Scrape, ch chan<- prometheus.Metric) error {
 			gauge(ch, c.state, boolValue(j.State == state), j.ID, j.Name, state)
 		}
 		if j.StartTime > 0 {
-			gauge(ch, c.start, millis(j.StartTime), j.ID, j.Name)
+			gauge(ch, c.start, msToSeconds(j.StartTime), j.ID, j.Name)
 		}
 	}
 	return nil

@@ -132,7 +132,7 @@ func TestDerivedValuesAgainstSimulator(t *testing.T) {
 							wantFailures[ClassifyFailure(msg)]++
 						}
 					}
-					for _, reason := range FailureReasons {
+					for _, reason := range FailureReasons() {
 						v := got["flink_job_checkpoint_failures_total"].withLabel(job, "reason="+reason).one(t, "failures "+reason)
 						if v != wantFailures[reason] {
 							t.Errorf("%s failures{reason=%s} = %v, want %v", j.Name, reason, v, wantFailures[reason])

@@ -328,8 +328,8 @@ func (js *jobState) recordFailures(stats *flinkapi.CheckpointingStatistics) map[
 	}
 	l := &js.failures
 	l.record(cps)
-	out := make(map[string]float64, len(FailureReasons))
-	for _, r := range FailureReasons {
+	out := make(map[string]float64, len(FailureReasons()))
+	for _, r := range FailureReasons() {
 		out[r] = l.counts[r]
 	}
 	return out
