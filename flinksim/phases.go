@@ -29,12 +29,6 @@ func (p subtaskPart) ackOffset() int64 {
 	return p.startDelay + p.alignment + p.sync + p.async + p.transit + p.jmProcess
 }
 
-// snapshotDone is the time from trigger to the end of the subtask's async
-// phase, before the ack travels to the JobManager.
-func (p subtaskPart) snapshotDone() int64 {
-	return p.startDelay + p.alignment + p.sync + p.async
-}
-
 // stateWeight is vertex v's share of a job's state before dividing by
 // parallelism: sources and sinks keep little state (offsets, transactions),
 // the processing vertices the rest.

@@ -141,20 +141,6 @@ func StartAgent(t testing.TB, cfg AgentConfig) string {
 	return serve(t, promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 }
 
-// ServeMetrics serves the given collectors in a fresh registry at
-// /metrics of a loopback port until the test ends and returns its
-// host:port: for tests that scrape collectors of their own.
-func ServeMetrics(t testing.TB, cs ...prometheus.Collector) string {
-	t.Helper()
-	reg := prometheus.NewRegistry()
-	for _, c := range cs {
-		if err := reg.Register(c); err != nil {
-			t.Fatalf("register collector: %v", err)
-		}
-	}
-	return serve(t, promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
-}
-
 // serve runs h at /metrics on a loopback port and returns host:port.
 func serve(t testing.TB, h http.Handler) string {
 	mux := http.NewServeMux()
