@@ -2,6 +2,8 @@ package dashboards
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -262,7 +264,7 @@ func (tb table) panel() Panel {
 		}
 		overrides = append(overrides, Override{Matcher: Matcher{ID: "byName", Options: field}, Properties: props})
 	}
-	for _, name := range sortedKeys(tb.links) {
+	for _, name := range slices.Sorted(maps.Keys(tb.links)) {
 		overrides = append(overrides, Override{
 			Matcher:    Matcher{ID: "byName", Options: name},
 			Properties: []Property{{ID: "links", Value: []Link{tb.links[name]}}},
@@ -350,7 +352,7 @@ func (s stat) panel() Panel {
 // valueMapping maps exact values to a text and a colour.
 func valueMapping(m map[string][2]string) any {
 	opts := map[string]any{}
-	for i, v := range sortedKeys(m) {
+	for i, v := range slices.Sorted(maps.Keys(m)) {
 		opts[v] = map[string]any{"color": m[v][1], "index": i, "text": m[v][0]}
 	}
 	return map[string]any{"options": opts, "type": "value"}

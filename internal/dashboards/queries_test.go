@@ -3,6 +3,7 @@ package dashboards
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -192,7 +193,7 @@ func scenariosIn(v model.Vector, scenarioOf map[string]string) []string {
 		}
 		seen[name] = true
 	}
-	return sortedKeys(seen)
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // scaledSleep waits a 1/div of each answer delay of the simulator.

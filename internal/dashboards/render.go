@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"slices"
 )
 
 // Render encodes a dashboard as the files in dashboards/ hold it: every
@@ -45,15 +44,4 @@ func Files() (map[string][]byte, error) {
 		files[FileName(d.UID)] = b
 	}
 	return files, nil
-}
-
-// sortedKeys returns a map's keys in order, so that output built from a
-// map is stable.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

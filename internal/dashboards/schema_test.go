@@ -2,9 +2,11 @@ package dashboards
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -41,7 +43,7 @@ func TestDashboardsMatchGrafanaSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	var good []string
-	for _, name := range sortedKeys(files) {
+	for _, name := range slices.Sorted(maps.Keys(files)) {
 		good = append(good, filepath.Join(repoRoot(t), "dashboards", name))
 	}
 

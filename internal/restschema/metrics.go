@@ -2,6 +2,8 @@ package restschema
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -35,7 +37,7 @@ func (v *validation) metricList(val any) {
 		} else if firstWithout < 0 {
 			firstWithout = i
 		}
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			if k != "id" && k != "value" {
 				v.addf(childPath(path, k), "unknown key")
 			}
@@ -68,7 +70,7 @@ func (v *validation) metricAggregates(val any) {
 			continue
 		}
 		aggs := 0
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			if k == "id" {
 				continue
 			}

@@ -2,6 +2,7 @@ package restschema
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -253,7 +254,7 @@ func TestRealArchive(t *testing.T) {
 		t.Fatal(err)
 	}
 	validated, skipped := 0, 0
-	for _, p := range sortedKeys(archive) {
+	for _, p := range slices.Sorted(maps.Keys(archive)) {
 		if s.match("GET", p) == nil {
 			// A HistoryServer archive may hold paths the JobManager's
 			// REST API of this version does not serve; there is no

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -134,7 +135,7 @@ func (v *validation) object(path string, n *node, val any) {
 	if poly != nil {
 		kind = v.discriminator(path, poly, m)
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		p := childPath(path, k)
 		if pn, ok := n.Properties[k]; ok {
 			v.value(p, pn, m[k])
@@ -162,7 +163,7 @@ func (v *validation) object(path string, n *node, val any) {
 		}
 		v.addf(p, "unknown key")
 	}
-	for _, k := range sortedKeys(n.Properties) {
+	for _, k := range slices.Sorted(maps.Keys(n.Properties)) {
 		if _, ok := m[k]; !ok && n.Properties[k].Required {
 			v.addf(childPath(path, k), "missing required key")
 		}
@@ -262,7 +263,7 @@ func (v *validation) errorBody(val any) {
 		v.addf("$", "want error object {\"errors\":[...]}, got %s", describe(val))
 		return
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if k != "errors" {
 			v.addf(childPath("$", k), "unknown key")
 		}
@@ -294,17 +295,6 @@ func childPath(path, key string) string {
 		return path + "[" + strconv.Quote(key) + "]"
 	}
 	return path + "." + key
-}
-
-// sortedKeys returns the keys of m in order, so that violations come out in
-// a stable order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // describe names a decoded JSON value for a violation message.
