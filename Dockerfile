@@ -27,7 +27,7 @@
 # this very runtime stage is what CI builds, inspects and runs.
 ARG ARTIFACTS=build
 
-FROM golang:1.26 AS build
+FROM docker.io/library/golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
