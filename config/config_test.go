@@ -12,9 +12,9 @@ import (
 
 var collectors = []string{"cluster", "jobs", "checkpoints", "checkpoint_acks", "taskmanagers", "jobmanager", "backpressure"}
 
-// TestExampleLoads keeps examples/flink_exporter.yml valid.
+// TestExampleLoads keeps examples/flink_exporter.reference.yml valid.
 func TestExampleLoads(t *testing.T) {
-	cfg, err := LoadFile(filepath.Join("..", "examples", "flink_exporter.yml"), collectors)
+	cfg, err := LoadFile(filepath.Join("..", "examples", "flink_exporter.reference.yml"), collectors)
 	if err != nil {
 		t.Fatal(err)
 	}
