@@ -2,26 +2,25 @@
 # A whole monitoring stack on this machine, no Flink and no containers
 # needed: the simulator playing a Flink JobManager in trouble, the exporter
 # scraping it, Prometheus with the shipped rules (examples/prometheus.yml,
-# adapted to the local exporter) and Alertmanager with
-# examples/alertmanager.yml. Prometheus and Alertmanager come from Debian's
-# packages, installed with apt-get when missing. Ctrl-C stops everything.
+# adapted to the local exporter), Alertmanager with
+# examples/alertmanager.yml and a webhook receiver (cmd/webhookrecv) where
+# Alertmanager delivers: each alert it receives prints on one line below
+# the URLs. Prometheus and Alertmanager come from Debian's packages,
+# installed with apt-get when missing. Ctrl-C stops everything.
 #
 #   scripts/local-stack.sh                      # the slow-storage scenario
 #   SCENARIO=backpressure scripts/local-stack.sh
 #   FAST=1 scripts/local-stack.sh               # for: durations / 20, as the e2e test
 #
 # Scenarios: healthy, network-latency, taskmanager-overload, short-timeout,
-# slow-storage, large-state, jobmanager-overload, backpressure. With the
-# shipped rules a cause alert fires after 10 to 15 minutes; with FAST=1
-# after 2 to 3. Alertmanager's receivers post to localhost:5001 as in the
-# example: without a receiver there the notifications fail (and are
-# logged), the alerts still show in the Alertmanager UI.
+# slow-storage, large-state, jobmanager-overload, backpressure. The README's
+# "Local stack" section gives the measured time to the first cause alert.
 #
 # Environment: SCENARIO, FAST, BIND (127.0.0.1), FLINK_PORT (8081),
-# EXPORTER_PORT (9894), PROMETHEUS_PORT (9090), ALERTMANAGER_PORT (9093).
+# EXPORTER_PORT (9894), PROMETHEUS_PORT (9090), ALERTMANAGER_PORT (9093),
+# RECEIVER_PORT (5001).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-repo=$(pwd)
 
 SCENARIO=${SCENARIO:-slow-storage}
 FAST=${FAST:-0}
@@ -30,6 +29,7 @@ FLINK_PORT=${FLINK_PORT:-8081}
 EXPORTER_PORT=${EXPORTER_PORT:-9894}
 PROMETHEUS_PORT=${PROMETHEUS_PORT:-9090}
 ALERTMANAGER_PORT=${ALERTMANAGER_PORT:-9093}
+RECEIVER_PORT=${RECEIVER_PORT:-5001}
 
 say() { echo "local-stack: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -52,7 +52,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 alertmanager=$(alertmanager_bin)
 
-for p in "$FLINK_PORT" "$EXPORTER_PORT" "$PROMETHEUS_PORT" "$ALERTMANAGER_PORT"; do
+for p in "$FLINK_PORT" "$EXPORTER_PORT" "$PROMETHEUS_PORT" "$ALERTMANAGER_PORT" "$RECEIVER_PORT"; do
   if (exec 3<>"/dev/tcp/$BIND/$p") 2>/dev/null; then
     die "port $p on $BIND is in use (a running prometheus or prometheus-alertmanager service? stop it, or set the *_PORT variables)"
   fi
@@ -95,9 +95,13 @@ ready() {
   die "$name does not answer on $url"
 }
 
-say "building the simulator and the exporter"
+say "building the simulator, the exporter and the webhook receiver"
 go build -o "$dir/bin/flinksim" ./cmd/flinksim
 go build -o "$dir/bin/flink_exporter" .
+go build -o "$dir/bin/webhookrecv" ./cmd/webhookrecv
+
+start webhookrecv "$dir/bin/webhookrecv" --web.listen-address="$BIND:$RECEIVER_PORT" --output="$dir/alerts.jsonl"
+ready webhookrecv "http://$BIND:$RECEIVER_PORT/alerts"
 
 start flinksim "$dir/bin/flinksim" --web.listen-address="$BIND:$FLINK_PORT" --scenario="$SCENARIO"
 ready flinksim "http://$BIND:$FLINK_PORT/overview"
@@ -144,7 +148,13 @@ scrape_configs:
       - targets: ["$BIND:$EXPORTER_PORT"]
 EOF
 
-start alertmanager "$alertmanager" --config.file="$repo/examples/alertmanager.yml" \
+# examples/alertmanager.yml with its receivers' http://localhost:5001
+# pointed at the webhook receiver started above.
+sed "s|http://localhost:5001/|http://$BIND:$RECEIVER_PORT/|" examples/alertmanager.yml >"$dir/alertmanager.yml"
+cp examples/flink.tmpl "$dir/flink.tmpl"
+grep -q "http://$BIND:$RECEIVER_PORT/" "$dir/alertmanager.yml" || die "examples/alertmanager.yml posts to no http://localhost:5001/ receiver any more"
+
+start alertmanager "$alertmanager" --config.file="$dir/alertmanager.yml" \
   --storage.path="$dir/alertmanager" --web.listen-address="$BIND:$ALERTMANAGER_PORT" --cluster.listen-address=
 ready alertmanager "http://$BIND:$ALERTMANAGER_PORT/-/ready"
 
@@ -161,10 +171,18 @@ flink_exporter local stack, scenario $SCENARIO$fast:
   flink_exporter     http://$BIND:$EXPORTER_PORT/metrics
   Prometheus         http://$BIND:$PROMETHEUS_PORT/alerts   (targets: /targets)
   Alertmanager       http://$BIND:$ALERTMANAGER_PORT/
+  Webhook receiver   http://$BIND:$RECEIVER_PORT/alerts     (JSON; also $dir/alerts.jsonl)
 Grafana: add the Prometheus above as a data source and import dashboards/*.json.
-Logs and data in $dir, removed on exit. Ctrl-C stops everything.
+Logs (*.log) and data in $dir, removed on exit. Ctrl-C stops everything.
+Alerts delivered to the receiver print below, one line each, with the time
+since the stack started (a cause alert takes minutes: see the README).
 
 EOF
+
+# The receiver's lines, as they come.
+tail -n +1 -f "$dir/webhookrecv.log" &
+pids+=($!)
+names+=("tail of webhookrecv.log")
 
 # Until Ctrl-C, or until one of them stops.
 set +e
