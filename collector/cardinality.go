@@ -66,8 +66,8 @@ func SeriesBounds(z ClusterSize) map[string]int {
 	}
 	return map[string]int{
 		"exporter":        1 + 2*collectors,
-		"cluster":         5 + len(flinkapi.JobStates),
-		"jobs":            (len(flinkapi.JobStates) + 1) * z.Jobs,
+		"cluster":         5 + len(flinkapi.JobStates()),
+		"jobs":            (len(flinkapi.JobStates()) + 1) * z.Jobs,
 		"checkpoints":     (25 + len(FailureReasons())) * z.CheckpointedJobs,
 		"checkpoint_acks": z.CheckpointedJobs * (10*z.Vertices + z.TaskManagers + 1),
 		"taskmanagers":    z.TaskManagers * (13 + 2*z.GarbageCollectors + system),

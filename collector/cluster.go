@@ -38,11 +38,11 @@ func (c *clusterCollector) Update(s *Scrape, ch chan<- prometheus.Metric) error 
 	if err != nil {
 		return err
 	}
-	byState := make(map[string]int, len(flinkapi.JobStates))
+	byState := make(map[string]int, len(flinkapi.JobStates()))
 	for _, j := range jobs {
 		byState[j.State]++
 	}
-	for _, state := range flinkapi.JobStates {
+	for _, state := range flinkapi.JobStates() {
 		gauge(ch, c.jobs, float64(byState[state]), state)
 	}
 	return nil

@@ -25,7 +25,7 @@ func (c *jobsCollector) Update(s *Scrape, ch chan<- prometheus.Metric) error {
 		return err
 	}
 	for _, j := range jobs {
-		for _, state := range flinkapi.JobStates {
+		for _, state := range flinkapi.JobStates() {
 			gauge(ch, c.state, boolValue(j.State == state), j.ID, j.Name, state)
 		}
 		if j.StartTime > 0 {

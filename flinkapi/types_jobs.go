@@ -17,10 +17,13 @@ const (
 	JobReconciling  = "RECONCILING"
 )
 
-// JobStates lists every JobStatus, in Flink's order.
-var JobStates = []string{
-	JobInitializing, JobCreated, JobRunning, JobFailing, JobFailed, JobCancelling,
-	JobCanceled, JobFinished, JobRestarting, JobSuspended, JobReconciling,
+// JobStates lists every JobStatus, in Flink's order. It returns a fresh
+// slice on each call, so that no caller can change the list another sees.
+func JobStates() []string {
+	return []string{
+		JobInitializing, JobCreated, JobRunning, JobFailing, JobFailed, JobCancelling,
+		JobCanceled, JobFinished, JobRestarting, JobSuspended, JobReconciling,
+	}
 }
 
 // IsGloballyTerminal reports whether a job in this state will never run

@@ -143,8 +143,9 @@ func (m *model) serveJobDetails(q *request) reply {
 // timestamps is the job's timestamps map: every JobStatus, 0 when never
 // reached.
 func (j *job) timestamps() map[string]int64 {
-	ts := make(map[string]int64, len(flinkapi.JobStates))
-	for _, st := range flinkapi.JobStates {
+	states := flinkapi.JobStates()
+	ts := make(map[string]int64, len(states))
+	for _, st := range states {
 		ts[st] = 0
 	}
 	ts[flinkapi.JobInitializing] = j.submitted
