@@ -13,16 +13,15 @@ import (
 // simulator's short runs.
 const summaryWindow = 128
 
-// statsSummary is Flink's StatsSummary: min, max and average over every
-// value since the JobManager started, percentiles over a recent window.
-type statsSummary struct {
+// minMaxAvg accumulates min, max and average over every value recorded:
+// all a per-subtask summary holds, and the part of a job summary that is
+// not windowed.
+type minMaxAvg struct {
 	min, max, sum, count int64
-	window               [summaryWindow]int64
-	next                 int
 }
 
 // add records one value.
-func (s *statsSummary) add(v int64) {
+func (s *minMaxAvg) add(v int64) {
 	if s.count == 0 || v < s.min {
 		s.min = v
 	}
@@ -31,6 +30,34 @@ func (s *statsSummary) add(v int64) {
 	}
 	s.sum += v
 	s.count++
+}
+
+// summary is the StatsSummaryDto without percentiles: min, max and
+// average, all 0 without values.
+func (s *minMaxAvg) summary() flinkapi.StatsSummary {
+	if s.count == 0 {
+		return flinkapi.StatsSummary{}
+	}
+	return flinkapi.StatsSummary{Min: s.min, Max: s.max, Avg: s.sum / s.count}
+}
+
+// dto renders a summary without histogram, as Flink sends it for
+// subtasks: "NaN" percentiles.
+func (s *minMaxAvg) dto() flinkapi.StatsSummary {
+	return withPercentiles(s.summary(), allPercentiles(math.NaN()))
+}
+
+// statsSummary is Flink's StatsSummary: min, max and average over every
+// value since the JobManager started, percentiles over a recent window.
+type statsSummary struct {
+	all    minMaxAvg
+	window [summaryWindow]int64
+	next   int
+}
+
+// add records one value.
+func (s *statsSummary) add(v int64) {
+	s.all.add(v)
 	s.window[s.next] = v
 	s.next = (s.next + 1) % summaryWindow
 }
@@ -38,20 +65,38 @@ func (s *statsSummary) add(v int64) {
 // dto renders the summary as Flink's StatsSummaryDto; without values the
 // percentiles are NaN and min/max/avg 0.
 func (s *statsSummary) dto() flinkapi.StatsSummary {
-	if s.count == 0 {
-		return nanSummary(0, 0, 0)
+	if s.all.count == 0 {
+		return s.all.dto()
 	}
-	n := int(min(s.count, summaryWindow))
+	n := int(min(s.all.count, summaryWindow))
 	vals := make([]float64, n)
 	for i := range n {
 		vals[i] = float64(s.window[i])
 	}
 	slices.Sort(vals)
-	q := func(p float64) *flinkapi.Float { return flinkapi.NewFloat(percentile(vals, p)) }
-	return flinkapi.StatsSummary{
-		Min: s.min, Max: s.max, Avg: s.sum / s.count,
-		P50: q(50), P90: q(90), P95: q(95), P99: q(99), P999: q(99.9),
-	}
+	return withPercentiles(s.all.summary(), func(p float64) *flinkapi.Float {
+		return flinkapi.NewFloat(percentile(vals, p))
+	})
+}
+
+// zeroSummary is the hard-coded alignment_buffered DTO: zeros with 0.0
+// percentiles, never NaN.
+func zeroSummary() flinkapi.StatsSummary {
+	return withPercentiles(flinkapi.StatsSummary{}, allPercentiles(0))
+}
+
+// withPercentiles sets every percentile a StatsSummaryDto carries to q of
+// that percentile.
+func withPercentiles(s flinkapi.StatsSummary, q func(p float64) *flinkapi.Float) flinkapi.StatsSummary {
+	s.P50, s.P90, s.P95, s.P99, s.P999 = q(50), q(90), q(95), q(99), q(99.9)
+	return s
+}
+
+// allPercentiles is a percentile function that answers v for every
+// percentile.
+func allPercentiles(v float64) func(float64) *flinkapi.Float {
+	f := flinkapi.NewFloat(v)
+	return func(float64) *flinkapi.Float { return f }
 }
 
 // percentile is commons-math's default (legacy) estimate over sorted
@@ -74,44 +119,4 @@ func percentile(sorted []float64, p float64) float64 {
 	lower := sorted[int(pos)-1]
 	upper := sorted[int(pos)]
 	return lower + (pos-math.Floor(pos))*(upper-lower)
-}
-
-// nanSummary is a StatsSummaryDto without histogram: the given min, max and
-// average and "NaN" percentiles, as Flink sends for per-subtask summaries and
-// for job summaries without completed checkpoints.
-func nanSummary(minV, maxV, avg int64) flinkapi.StatsSummary {
-	nan := flinkapi.NewFloat(math.NaN())
-	return flinkapi.StatsSummary{Min: minV, Max: maxV, Avg: avg, P50: nan, P90: nan, P95: nan, P99: nan, P999: nan}
-}
-
-// zeroSummary is the hard-coded alignment_buffered DTO: zeros with 0.0
-// percentiles, never NaN.
-func zeroSummary() flinkapi.StatsSummary {
-	z := flinkapi.NewFloat(0)
-	return flinkapi.StatsSummary{P50: z, P90: z, P95: z, P99: z, P999: z}
-}
-
-// minMaxAvg accumulates a per-subtask summary (no histogram).
-type minMaxAvg struct {
-	min, max, sum, count int64
-}
-
-// add records one value.
-func (s *minMaxAvg) add(v int64) {
-	if s.count == 0 || v < s.min {
-		s.min = v
-	}
-	if s.count == 0 || v > s.max {
-		s.max = v
-	}
-	s.sum += v
-	s.count++
-}
-
-// dto renders the accumulated values with NaN percentiles.
-func (s *minMaxAvg) dto() flinkapi.StatsSummary {
-	if s.count == 0 {
-		return nanSummary(0, 0, 0)
-	}
-	return nanSummary(s.min, s.max, s.sum/s.count)
 }
