@@ -4,38 +4,23 @@ import (
 	"flag"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/flink-exporter/flink_exporter/flinkapi"
+	"github.com/flink-exporter/flink_exporter/internal/restschema"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-// samplesDir finds ../shared/flink-rest/samples beside the repository.
+// samplesDir returns testdata/flink-rest/samples of the module.
 func samplesDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	dir, err := restschema.SamplesDir()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test")
-		}
-		dir = parent
-	}
-	samples := filepath.Join(dir, "..", "shared", "flink-rest", "samples")
-	if _, err := os.Stat(samples); err != nil {
-		t.Fatalf("Flink REST samples not found beside the repository: %v", err)
-	}
-	return samples
+	return dir
 }
 
 // newTestExporter builds an Exporter for the JobManager at url, with its

@@ -19,7 +19,7 @@ import (
 	"github.com/flink-exporter/flink_exporter/internal/restschema"
 )
 
-// The files of shared/flink-rest/samples/real.
+// The files of testdata/flink-rest/samples/real.
 const (
 	archiveFile         = "real/streampark_historyserver_archive_flink1.15_d933fa6c.json"
 	archiveDecodedFile  = "real/streampark_historyserver_archive_flink1.15_d933fa6c.decoded.json"
@@ -32,7 +32,7 @@ const (
 	constructedVersions = "1.14 1.18 1.20 2.1"
 )
 
-// samplesDir returns shared/flink-rest/samples or stops the test.
+// samplesDir returns testdata/flink-rest/samples or stops the test.
 func samplesDir(t *testing.T) string {
 	t.Helper()
 	dir, err := restschema.SamplesDir()

@@ -15,7 +15,7 @@ import (
 )
 
 // The fuzz tests feed every decoder of the REST client arbitrary bytes,
-// seeded with every Flink answer of shared/flink-rest/samples (each entry of
+// seeded with every Flink answer of testdata/flink-rest/samples (each entry of
 // the HistoryServer archive on its own). The property: decoding never
 // panics, and what decodes re-encodes to JSON that decodes again to the
 // same value (compared by its encoding, so that NaN equals NaN). CI runs

@@ -14,38 +14,76 @@ import (
 // directory, as Flink's REST compatibility test writes it.
 const snapshotFile = "rest_api_v1.snapshot.json"
 
-// SpecsDir finds the Flink REST specs: it walks up from the working
-// directory to the directory holding go.mod and returns
-// ../shared/flink-rest/specs next to it, because the repository is cloned
-// with shared/ beside it (/work/main and /work/shared). It returns an error
-// when there is no go.mod above the working directory or no specs directory
-// beside the module.
-func SpecsDir() (string, error) {
-	return sharedDir("specs")
-}
+// dataDir is where the repository keeps Flink's REST schema snapshots,
+// captured and constructed responses and the reference notes, relative to
+// the module root (testdata/flink-rest/README.md says where they come from
+// and how to refresh them).
+const dataDir = "testdata/flink-rest"
 
-// SamplesDir finds the captured and constructed Flink REST responses,
-// ../shared/flink-rest/samples next to the module root, the same way as
-// SpecsDir.
-func SamplesDir() (string, error) {
-	return sharedDir("samples")
-}
-
-// sharedDir returns ../shared/flink-rest/<name> next to the module root.
-func sharedDir(name string) (string, error) {
+// Dir finds testdata/flink-rest in the module: it walks up from the working
+// directory to the directory holding go.mod, so that a test of any package
+// finds the data without a path relative to its own directory. It returns
+// an error when there is no go.mod above the working directory or the
+// module has no such directory.
+func Dir() (string, error) {
 	root, err := moduleRoot()
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(filepath.Dir(root), "shared", "flink-rest", name)
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return "", fmt.Errorf("flink-rest %s beside module root %s: %w", name, root, err)
-	}
-	if !fi.IsDir() {
-		return "", fmt.Errorf("flink-rest %s beside module root %s: %s is not a directory", name, root, dir)
+	dir := filepath.Join(root, filepath.FromSlash(dataDir))
+	if err := isDir(dir); err != nil {
+		return "", fmt.Errorf("Flink REST data of module %s: %w", root, err)
 	}
 	return dir, nil
+}
+
+// SpecsDir returns testdata/flink-rest/specs, one directory per Flink
+// version, each with the rest_api_v1.snapshot.json of that version.
+func SpecsDir() (string, error) { return subDir("specs") }
+
+// SamplesDir returns testdata/flink-rest/samples: responses captured from
+// real clusters (real/) and built from Flink's message classes
+// (constructed/<version>/).
+func SamplesDir() (string, error) { return subDir("samples") }
+
+// ReferenceFile returns testdata/flink-rest/REFERENCE.md, the notes on
+// Flink's REST API and configuration keys that the code's comments cite by
+// section (REFERENCE.md §n).
+func ReferenceFile() (string, error) {
+	dir, err := Dir()
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "REFERENCE.md")
+	if _, err := os.Stat(path); err != nil {
+		return "", fmt.Errorf("Flink REST reference: %w", err)
+	}
+	return path, nil
+}
+
+// subDir returns the directory name below testdata/flink-rest.
+func subDir(name string) (string, error) {
+	dir, err := Dir()
+	if err != nil {
+		return "", err
+	}
+	sub := filepath.Join(dir, name)
+	if err := isDir(sub); err != nil {
+		return "", fmt.Errorf("Flink REST %s: %w", name, err)
+	}
+	return sub, nil
+}
+
+// isDir returns nil when dir exists and is a directory.
+func isDir(dir string) error {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s is not a directory", dir)
+	}
+	return nil
 }
 
 // moduleRoot walks up from the working directory to the first directory that

@@ -4,7 +4,7 @@ import "slices"
 
 // This file holds every place where the validator knowingly departs from the
 // snapshot schema. Each rule says why, with the section of
-// shared/flink-rest/REFERENCE.md that records the wire behaviour. The tables
+// testdata/flink-rest/REFERENCE.md that records the wire behaviour. The tables
 // are built per Spec (newRules), filtered for its version, so that there is
 // no package-level state.
 
