@@ -14,6 +14,8 @@ import (
 
 	"github.com/flink-exporter/flink_exporter/internal/causes"
 	"github.com/flink-exporter/flink_exporter/internal/dashboards"
+	"github.com/flink-exporter/flink_exporter/internal/restschema"
+	"github.com/flink-exporter/flink_exporter/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite the generated files (the matrix test file, the PrometheusRule)")
@@ -78,23 +80,10 @@ func causeNames() []string {
 	return names
 }
 
-// requireBinary skips when a tool is missing, except in CI, where it fails.
-func requireBinary(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not installed; .ci/run installs it", name)
-		}
-		t.Skipf("%s is not installed (apt-get install prometheus): skipping", name)
-	}
-	return path
-}
-
 // TestPromtool checks the rule files and runs the promtool unit tests under
 // rules/tests, the discrimination matrix among them.
 func TestPromtool(t *testing.T) {
-	promtool := requireBinary(t, "promtool")
+	promtool := testenv.RequireBinary(t, "promtool")
 	out, err := exec.Command(promtool, append([]string{"check", "rules"}, ruleFiles...)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("promtool check rules: %v\n%s", err, out)
@@ -181,13 +170,17 @@ func TestAlertsAgreeWithCauses(t *testing.T) {
 // flinkKeyRE finds Flink configuration keys in prose.
 var flinkKeyRE = regexp.MustCompile(`\b(?:execution|state|taskmanager|jobmanager|heartbeat|web|rest|table|dstl|metrics|pekko|akka)\.[a-zA-Z0-9.\-]*[a-zA-Z0-9]`)
 
-// referenceText is Flink's REST and configuration reference beside the
-// repository.
+// referenceText is Flink's REST and configuration reference,
+// testdata/flink-rest/REFERENCE.md.
 func referenceText(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "shared", "flink-rest", "REFERENCE.md"))
+	path, err := restschema.ReferenceFile()
 	if err != nil {
-		t.Fatalf("REFERENCE.md beside the repository: %v", err)
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return string(b)
 }

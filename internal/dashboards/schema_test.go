@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/flink-exporter/flink_exporter/internal/e2e"
+	"github.com/flink-exporter/flink_exporter/internal/testenv"
 )
 
 // schemaCheckDir returns dashboards/schema-check with its npm packages
@@ -20,11 +20,7 @@ func schemaCheckDir(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(repoRoot(t), "dashboards", "schema-check")
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@grafana", "schema", "package.json")); err != nil {
-		msg := "dashboards/schema-check/node_modules is missing: run `npm ci` in dashboards/schema-check to type-check the dashboards against @grafana/schema"
-		if e2e.InCI() {
-			t.Fatal(msg + " (CI is set, so this test may not skip)")
-		}
-		t.Skip(msg)
+		testenv.Missing(t, "node_modules", "cd dashboards/schema-check && npm ci")
 	}
 	return dir
 }
@@ -36,7 +32,7 @@ func schemaCheckDir(t *testing.T) string {
 // the dashboard's, a panel's or a plugin's level, must fail it.
 func TestDashboardsMatchGrafanaSchema(t *testing.T) {
 	dir := schemaCheckDir(t)
-	node := e2e.RequireBinary(t, "node")
+	node := testenv.RequireBinary(t, "node")
 
 	files, err := Files()
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/flink-exporter/flink_exporter/internal/testenv"
 )
 
 // Alertmanager is a running Alertmanager server.
@@ -21,7 +23,7 @@ type Alertmanager struct {
 // test ends.
 func StartAlertmanager(t testing.TB, config []byte, files map[string][]byte) *Alertmanager {
 	t.Helper()
-	bin := RequireBinary(t, "prometheus-alertmanager")
+	bin := testenv.RequireBinary(t, "prometheus-alertmanager")
 	dir := t.TempDir()
 	writeFiles(t, dir, files)
 	configPath := filepath.Join(dir, "alertmanager.yml")
@@ -44,7 +46,7 @@ func StartAlertmanager(t testing.TB, config []byte, files map[string][]byte) *Al
 // the extra files by base name (rule files).
 func StartPrometheusWithConfig(t testing.TB, config []byte, files map[string][]byte) *Prometheus {
 	t.Helper()
-	bin := RequireBinary(t, "prometheus")
+	bin := testenv.RequireBinary(t, "prometheus")
 	dir := t.TempDir()
 	writeFiles(t, dir, files)
 	configPath := filepath.Join(dir, "prometheus.yml")

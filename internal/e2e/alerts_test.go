@@ -24,6 +24,7 @@ import (
 
 	"github.com/flink-exporter/flink_exporter/flinksim"
 	"github.com/flink-exporter/flink_exporter/internal/causes"
+	"github.com/flink-exporter/flink_exporter/internal/testenv"
 )
 
 // forScale shortens the rules' for: durations for the test, the only
@@ -235,8 +236,8 @@ func TestAlertsEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end alerting takes minutes")
 	}
-	RequireBinary(t, "prometheus")
-	RequireBinary(t, "prometheus-alertmanager")
+	testenv.RequireBinary(t, "prometheus")
+	testenv.RequireBinary(t, "prometheus-alertmanager")
 
 	hook := &webhook{alerts: map[string]map[string]receivedAlert{}}
 	hookSrv := httptest.NewServer(hook)

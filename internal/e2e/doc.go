@@ -10,7 +10,7 @@
 // what a deployment exports. Synchronisation is by polling with deadlines
 // (WaitFor), never by sleeping.
 //
-// A test that needs an external binary calls RequireBinary: on a
+// A test that needs an external binary calls testenv.RequireBinary: on a
 // developer's machine without it the test is skipped with a message that
 // says what to install; in CI (the CI environment variable set) it fails
 // instead, so that a missing install step cannot turn a suite green.

@@ -2,9 +2,7 @@ package e2e
 
 import (
 	"context"
-	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -14,76 +12,6 @@ import (
 
 	"github.com/flink-exporter/flink_exporter/flinksim"
 )
-
-// fakeTB records how RequireBinary ends a test without ending the real one.
-type fakeTB struct {
-	testing.TB
-	skipped, failed string
-}
-
-func (f *fakeTB) Helper() {}
-func (f *fakeTB) Skip(args ...any) {
-	f.skipped = toString(args)
-	runtime.Goexit()
-}
-func (f *fakeTB) Fatal(args ...any) {
-	f.failed = toString(args)
-	runtime.Goexit()
-}
-
-func toString(args []any) string {
-	var b strings.Builder
-	for _, a := range args {
-		if s, ok := a.(string); ok {
-			b.WriteString(s)
-		}
-	}
-	return b.String()
-}
-
-// runFake runs f with a fakeTB in its own goroutine, so that Goexit ends
-// only that goroutine.
-func runFake(f func(tb testing.TB)) *fakeTB {
-	fake := &fakeTB{}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f(fake)
-	}()
-	<-done
-	return fake
-}
-
-func TestRequireBinary(t *testing.T) {
-	const missing = "no-such-binary-flink-exporter-e2e"
-	tests := []struct {
-		name     string
-		ci       string
-		wantSkip bool
-		wantFail bool
-	}{
-		{name: "skips on a developer machine", ci: "", wantSkip: true},
-		{name: "fails in CI", ci: "true", wantFail: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("CI", tt.ci)
-			if tt.ci == "" {
-				os.Unsetenv("CI")
-			}
-			fake := runFake(func(tb testing.TB) { RequireBinary(tb, missing) })
-			if (fake.skipped != "") != tt.wantSkip || (fake.failed != "") != tt.wantFail {
-				t.Fatalf("skipped %q, failed %q; want skip %v, fail %v", fake.skipped, fake.failed, tt.wantSkip, tt.wantFail)
-			}
-			if msg := fake.skipped + fake.failed; !strings.Contains(msg, missing) || !strings.Contains(msg, "install") {
-				t.Errorf("message %q should name the binary and how to install it", msg)
-			}
-		})
-	}
-	if p := FindBinary("sh"); p == "" {
-		t.Error("FindBinary(sh) found nothing")
-	}
-}
 
 func TestConfigYAML(t *testing.T) {
 	cfg := Config{

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/flink-exporter/flink_exporter/internal/testenv"
 )
 
 // Defaults of Config.
@@ -57,10 +59,10 @@ type Prometheus struct {
 // waits until it reports ready. The server is stopped when the test ends;
 // if the test failed, the end of its log is written to the test log. The
 // test is skipped without a prometheus binary (failed in CI, see
-// RequireBinary).
+// testenv.RequireBinary).
 func StartPrometheus(t testing.TB, cfg Config) *Prometheus {
 	t.Helper()
-	bin := RequireBinary(t, "prometheus")
+	bin := testenv.RequireBinary(t, "prometheus")
 	dir := t.TempDir()
 	configPath := filepath.Join(dir, "prometheus.yml")
 	text, err := cfg.yaml()
