@@ -1,5 +1,6 @@
 # Everyday tasks. CI runs .ci/run, which does what `make lint fuzz image test`
-# does, and more (Prometheus, Alertmanager and the dashboard schema check).
+# does, and first installs what the tests need (Prometheus, Alertmanager,
+# the dashboard schema check's npm packages).
 
 GO        ?= go
 PROMTOOL  ?= promtool
@@ -7,6 +8,13 @@ IMAGE     ?= flink_exporter
 SCENARIO  ?= healthy
 FUZZTIME  ?= 10000x
 FUZZ_PKGS ?= ./flinkapi/
+# Where `make test` records the tests skipped for a missing tool
+# (internal/testenv); the summary line is printed from it.
+SKIP_LOG  ?= $(CURDIR)/.build/skipped-tests.tsv
+
+# The variables `make help` shows, with their values, and expands in the
+# targets' descriptions.
+HELP_VARS := GO PROMTOOL IMAGE SCENARIO FUZZTIME FUZZ_PKGS VERSION
 
 # Version information, printed by --version and exported as
 # flink_exporter_build_info.
@@ -25,14 +33,21 @@ LDFLAGS := -s -w \
 
 all: lint build test
 
-help: ## List the targets.
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
+help: ## List the targets and the variables they use.
+	@grep -E '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) | sed -e 's/:.*## /\t/' \
+	  $(foreach v,$(HELP_VARS),-e 's|\$$($(v))|$(subst |,\|,$($(v)))|g') | expand -t 14
+	@echo
+	@echo 'Variables (make VAR=value to override):'
+	@$(foreach v,$(HELP_VARS),printf '  %-12s%s\n' '$(v)' '$($(v))';)
 
 build: ## Build ./flink_exporter: static, with version information.
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o flink_exporter .
 
-test: ## Run every test: go test -race ./...
-	$(GO) test -race ./...
+test: ## Run every test (go test -race -count=1 ./...), then name the tests skipped for a missing tool.
+	@mkdir -p $(dir $(SKIP_LOG)) && rm -f $(SKIP_LOG)
+	@echo '$(GO) test -race -count=1 ./...'
+	@FLINK_EXPORTER_SKIP_LOG=$(SKIP_LOG) $(GO) test -race -count=1 ./...; status=$$?; \
+	  $(GO) run ./internal/testenv/skipsummary $(SKIP_LOG) || status=1; exit $$status
 
 lint: ## gofmt and go vet.
 	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
@@ -67,7 +82,7 @@ docker: ## Build the image with Docker (or DOCKER=podman) from the Dockerfile.
 	  --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) \
 	  --build-arg BRANCH=$(BRANCH) --build-arg BUILD_DATE=$(BUILD_DATE) .
 
-run-demo: ## Run the exporter against the in-process simulator (SCENARIO=healthy).
+run-demo: ## Run the exporter against the in-process simulator (SCENARIO=$(SCENARIO)).
 	$(GO) run . --demo=$(SCENARIO)
 
 local-stack: ## Simulator, exporter, Prometheus and Alertmanager on this machine.
