@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -21,6 +22,8 @@ import (
 
 	promconfig "github.com/prometheus/common/config"
 	"go.yaml.in/yaml/v3"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/flink-exporter/flink_exporter/collector"
 	"github.com/flink-exporter/flink_exporter/config"
@@ -141,6 +144,7 @@ type kustomization struct {
 	Images    []struct {
 		Name    string `yaml:"name"`
 		NewName string `yaml:"newName"`
+		NewTag  string `yaml:"newTag"`
 	} `yaml:"images"`
 }
 
@@ -405,19 +409,27 @@ func TestKustomization(t *testing.T) {
 	}
 }
 
-// TestKustomizeBuild renders the kustomization with kubectl's kustomize,
-// when kubectl is installed: every resource comes out in the
-// kustomization's namespace, with the image of the images: entry.
+// TestKustomizeBuild renders the kustomization in process with kustomize's
+// own library (krusty, what `kubectl kustomize` and `kubectl apply -k`
+// run), so that it runs everywhere without kubectl: every resource comes
+// out in the kustomization's namespace, and the exporter's container with
+// the image of the images: entry.
 func TestKustomizeBuild(t *testing.T) {
-	kubectl, err := exec.LookPath("kubectl")
+	resources, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), manifestDir)
 	if err != nil {
-		t.Skip("kubectl is not installed; it would render the kustomization")
+		t.Fatalf("kustomize build %s: %v", manifestDir, err)
 	}
-	out, err := exec.Command(kubectl, "kustomize", manifestDir).CombinedOutput()
+	out, err := resources.AsYaml()
 	if err != nil {
-		t.Fatalf("kubectl kustomize %s: %v\n%s", manifestDir, err, out)
+		t.Fatalf("kustomize build %s: %v", manifestDir, err)
 	}
 	m := loadManifests(t)
+	if len(m.kust.Images) != 1 {
+		t.Fatalf("kustomization.yaml has %d images: entries, want 1 (the exporter's)", len(m.kust.Images))
+	}
+	image := m.kust.Images[0]
+	wantImage := cmp.Or(image.NewName, image.Name) + ":" + image.NewTag
+	images := 0
 	dec := yaml.NewDecoder(bytes.NewReader(out))
 	n := 0
 	for {
@@ -431,6 +443,21 @@ func TestKustomizeBuild(t *testing.T) {
 		if o.Metadata.Namespace != m.kust.Namespace {
 			t.Errorf("rendered %s %s: namespace %q, want %q", o.Kind, o.Metadata.Name, o.Metadata.Namespace, m.kust.Namespace)
 		}
+		if o.Kind == "Deployment" {
+			var ds deploymentSpec
+			if err := o.Spec.Decode(&ds); err != nil {
+				t.Fatalf("rendered Deployment %s: %v", o.Metadata.Name, err)
+			}
+			for _, c := range ds.Template.Spec.Containers {
+				images++
+				if c.Image != wantImage {
+					t.Errorf("rendered Deployment %s: container %s has image %q, want %q from the images: entry", o.Metadata.Name, c.Name, c.Image, wantImage)
+				}
+			}
+		}
+	}
+	if images == 0 {
+		t.Error("the rendered kustomization has no Deployment container")
 	}
 	want := 0
 	for _, o := range m.objects {
@@ -439,7 +466,7 @@ func TestKustomizeBuild(t *testing.T) {
 		}
 	}
 	if n != want {
-		t.Errorf("kubectl kustomize rendered %d objects, the resources hold %d", n, want)
+		t.Errorf("kustomize rendered %d objects, the resources hold %d", n, want)
 	}
 }
 
