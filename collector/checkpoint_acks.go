@@ -1,6 +1,8 @@
 package collector
 
 import (
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -11,15 +13,46 @@ import (
 // checkpointAcksCollector exports how the subtasks acknowledged the latest
 // completed checkpoint: per vertex the slowest and mean acknowledgement and
 // the slowest of each phase, per TaskManager its slowest acknowledgement
-// (the straggler), and the job's upload throughput. The subtask details
-// of a completed checkpoint are read once, and not for every checkpoint:
-// the jobs share a refresh budget per scrape (refresh.go), so on a large
-// cluster a job's analysis is of a checkpoint a few scrapes old.
+// (the straggler), and the job's upload throughput. It also analyses the
+// checkpoints in trouble: the oldest one in progress once it has run for
+// inProgressAnalysisFraction of its timeout, and the latest failed one.
+// Of each analysis (label checkpoint: latest_completed, in_progress,
+// latest_failed) it exports which checkpoint it describes (id and trigger
+// time), how old the analysis is, and per vertex and TaskManager the
+// subtasks that had not acknowledged; of the in-trouble ones, also the
+// phases of the subtasks that did.
+//
+// The subtask details of a completed or failed checkpoint are read once;
+// those of a checkpoint in progress change, and are read again at every
+// scrape while it stays the oldest in progress. The jobs share a refresh
+// budget per scrape (refresh.go), the checkpoint in progress first, so on
+// a large cluster the analysis of a completed checkpoint may be of one a
+// few scrapes old: its age says so. An analysis whose checkpoint is no
+// longer the latest of its kind is dropped as soon as reading its
+// successor fails: old numbers are never served as current.
 type checkpointAcksCollector struct {
 	descSet
 	ackMax, ackAvg, syncMax, asyncMax, asyncAvg, alignMax, startMax, unexplained *prometheus.Desc
 	acked, subtasks, tmAckMax, throughput                                        *prometheus.Desc
+	analysisID, analysisTrigger, analysisAge, analysisPending                    *prometheus.Desc
+	vertexPending, tmPending, phaseMax                                           *prometheus.Desc
 }
+
+// The kinds of acknowledgement analysis, values of the checkpoint label.
+const (
+	ackLatestCompleted = "latest_completed"
+	ackInProgress      = "in_progress"
+	ackLatestFailed    = "latest_failed"
+)
+
+// ackKinds lists the analysis kinds in the order they are planned.
+func ackKinds() []string { return []string{ackLatestCompleted, ackInProgress, ackLatestFailed} }
+
+// inProgressAnalysisFraction is how much of its timeout the oldest
+// checkpoint in progress must have run before its subtask details are
+// read: late enough that healthy checkpoints cost nothing, early enough to
+// name the subtasks it waits for before it expires.
+const inProgressAnalysisFraction = 0.5
 
 func newCheckpointAcksCollector() Collector {
 	c := &checkpointAcksCollector{}
@@ -36,14 +69,28 @@ func newCheckpointAcksCollector() Collector {
 	c.subtasks = c.add("job_vertex", "checkpoint_subtasks", "Subtasks taking part"+src+".", vertexLabels...)
 	c.tmAckMax = c.add("taskmanager", "checkpoint_ack_latency_max_seconds", "Slowest acknowledgement among the job's subtasks on this TaskManager"+src+", subtasks mapped through /jobs/:jobid/vertices/:vertexid taskmanager-id.", tmJobLabels...)
 	c.throughput = c.add("job", "last_checkpoint_upload_throughput_bytes_per_second", "Bytes persisted over time spent in the asynchronous phase, summed over subtasks"+src+": the upload rate of one subtask.", jobLabels...)
+
+	const which = " checkpoint is latest_completed, in_progress (the oldest in progress, analysed once it ran for half its timeout, re-read at every scrape) or latest_failed."
+	const details = "/jobs/:jobid/checkpoints/details/:checkpointid/subtasks/:vertexid"
+	jobKind := append(append([]string{}, jobLabels...), "checkpoint")
+	vertexKind := append(append([]string{}, vertexLabels...), "checkpoint")
+	tmKind := append(append([]string{}, tmJobLabels...), "checkpoint")
+	c.analysisID = c.add("job", "checkpoint_ack_analysis_checkpoint_id", "Id of the checkpoint the acknowledgement analysis describes;"+which, jobKind...)
+	c.analysisTrigger = c.add("job", "checkpoint_ack_analysis_trigger_timestamp_seconds", "Trigger time of the checkpoint the acknowledgement analysis describes, from /jobs/:jobid/checkpoints trigger_timestamp;"+which, jobKind...)
+	c.analysisAge = c.add("job", "checkpoint_ack_analysis_age_seconds", "Seconds since the exporter last knew the acknowledgement analysis current: since it read the subtask details of the checkpoint in progress, or since it last saw the analysed checkpoint still be the latest completed or failed one (it grows while a newer one waits for its analysis);"+which, jobKind...)
+	c.analysisPending = c.add("job", "checkpoint_ack_analysis_pending_seconds", "How long the subtasks that had not acknowledged had been pending: trigger to the read of the details (in_progress) or to the failure (latest_failed);"+which, jobKind...)
+	c.vertexPending = c.add("job_vertex", "checkpoint_subtasks_pending", "Subtasks of the vertex that had not acknowledged the checkpoint (status pending_or_failed in "+details+");"+which, vertexKind...)
+	c.tmPending = c.add("taskmanager", "checkpoint_subtasks_pending", "Subtasks of the job on this TaskManager that had not acknowledged the checkpoint (status pending_or_failed in "+details+", mapped through /jobs/:jobid/vertices/:vertexid taskmanager-id); 0 for a TaskManager whose subtasks all acknowledged;"+which, tmKind...)
+	c.phaseMax = c.add("job_vertex", "checkpoint_acknowledged_phase_max_seconds", "Slowest phase among the subtasks that did acknowledge a checkpoint in trouble, from "+details+": phase is ack (end_to_end_duration), sync, async, alignment, start_delay or unexplained (ack minus the others); checkpoint is in_progress or latest_failed (the latest completed one has its own series).", append(append([]string{}, vertexKind...), "phase")...)
 	return c
 }
 
-// Update plans before it asks: every active job's latest completed
-// checkpoint comes from /jobs/:jobid/checkpoints, which the scrape reads
-// anyway; the jobs whose analysis is older than it compete for the
-// collector's share of the refresh budget, longest waiting first; the
-// others export their latest analysis, of an earlier checkpoint.
+// Update plans before it asks: every active job's checkpoints come from
+// /jobs/:jobid/checkpoints, which the scrape reads anyway; each analysis
+// that is due (a newer checkpoint of its kind, or a checkpoint in
+// progress) competes for the collector's share of the refresh budget, the
+// checkpoint in progress first, then the longest waiting; the others
+// export their latest analysis, with its age.
 func (c *checkpointAcksCollector) Update(s *Scrape, ch chan<- prometheus.Metric) error {
 	jobs, err := s.ActiveJobs()
 	if err != nil {
@@ -53,22 +100,52 @@ func (c *checkpointAcksCollector) Update(s *Scrape, ch chan<- prometheus.Metric)
 	errs := parallel(len(jobs), func(i int) error { return plans[i].prepare(s, jobs[i]) })
 
 	var cands []refreshCandidate
-	var due []int
+	type targetRef struct{ plan, target int }
+	var refs []targetRef
 	for i := range plans {
-		if p := &plans[i]; errs[i] == nil && p.due() {
-			cands = append(cands, refreshCandidate{key: p.job.ID, missing: p.entry == nil, since: p.since(), cost: p.cost})
-			due = append(due, i)
+		if errs[i] != nil {
+			continue
+		}
+		p := &plans[i]
+		for k := range p.targets {
+			if t := &p.targets[k]; t.due() {
+				cands = append(cands, refreshCandidate{
+					key: p.job.ID + "/" + t.kind, urgent: t.urgent(), missing: t.entry == nil,
+					since: t.since(), cost: p.cost + p.placementCost,
+				})
+				refs = append(refs, targetRef{i, k})
+			}
 		}
 	}
 	picked := pickRefreshes(cands, checkpointAckBudget(len(jobs), s.state.firstScrape(s)))
-	refreshErrs := parallel(len(picked), func(k int) error { return plans[due[picked[k]]].refresh(s) })
+	// The analyses of one job run one after the other, so that the first
+	// reads the run's placement for the others; the jobs run concurrently.
+	byPlan := map[int][]int{}
+	var order []int
+	for _, n := range picked {
+		r := refs[n]
+		if byPlan[r.plan] == nil {
+			order = append(order, r.plan)
+		}
+		byPlan[r.plan] = append(byPlan[r.plan], r.target)
+	}
+	refreshErrs := parallel(len(order), func(k int) error {
+		p := &plans[order[k]]
+		var out []error
+		for _, t := range byPlan[order[k]] {
+			if err := p.refresh(s, t); err != nil {
+				out = append(out, err)
+			}
+		}
+		return errors.Join(out...)
+	})
 	for k, err := range refreshErrs {
-		errs[due[picked[k]]] = err
+		errs[order[k]] = err
 	}
 
 	for i := range plans {
-		if p := &plans[i]; p.entry != nil && p.last != nil && (errs[i] == nil || p.refreshFailed) {
-			c.emit(s, p.job, p.entry, ch)
+		if p := &plans[i]; p.js != nil {
+			c.emit(s, p, ch)
 		}
 	}
 	return joinJobErrors(jobs, errs)
@@ -78,19 +155,52 @@ func (c *checkpointAcksCollector) Update(s *Scrape, ch chan<- prometheus.Metric)
 type ackPlan struct {
 	job flinkapi.JobOverview
 	js  *jobState
-	// last is the latest completed checkpoint; nil without one (or without
-	// checkpointing), and then nothing is exported.
-	last *flinkapi.CheckpointStatistics
-	// entry is the job's latest analysis, nil before the first.
-	entry *ackEntry
-	// cost is the requests a new analysis sends.
-	cost int
-	// refreshFailed is set when a new analysis failed: the previous one is
-	// still exported, and the collector reports the failure.
-	refreshFailed bool
+	// targets are the checkpoints to describe, one per kind.
+	targets []ackTarget
+	// cost is the requests a new analysis sends; placementCost those of
+	// reading the run's placement first, 0 once it is known.
+	cost, placementCost int
 }
 
-// prepare reads the job's latest completed checkpoint and analysis.
+// ackTarget is one kind of analysis of a job in one scrape.
+type ackTarget struct {
+	kind string
+	// cp is the checkpoint the analysis should describe; nil when there is
+	// none (no completed or failed checkpoint yet, or none in progress for
+	// long enough).
+	cp *flinkapi.CheckpointStatistics
+	// entry is the analysis held, nil before the first or once dropped.
+	entry *ackEntry
+}
+
+// due reports whether the target's checkpoint needs reading: it was never
+// analysed, a newer one took its place, or it is in progress and its
+// details change.
+func (t *ackTarget) due() bool {
+	return t.cp != nil && (t.entry == nil || t.entry.analysis.CheckpointID != t.cp.ID || t.kind == ackInProgress)
+}
+
+// urgent reports whether the target is a checkpoint in progress not read
+// yet: it may expire within seconds, so it goes first. Reading it again
+// later waits its turn with the others, so that many checkpoints in
+// progress never starve the analyses of the completed and failed ones.
+func (t *ackTarget) urgent() bool {
+	return t.kind == ackInProgress && (t.entry == nil || t.entry.analysis.CheckpointID != t.cp.ID)
+}
+
+// since is when the analysis was last known current; the zero time before
+// the first.
+func (t *ackTarget) since() time.Time {
+	if t.entry == nil {
+		return time.Time{}
+	}
+	return t.entry.confirmed
+}
+
+// prepare reads the job's checkpoints and analyses, and settles what each
+// analysis describes: one whose checkpoint is still the latest of its kind
+// is confirmed, one without a checkpoint to describe any more (no
+// checkpoint in progress for long enough) is dropped.
 func (p *ackPlan) prepare(s *Scrape, j flinkapi.JobOverview) error {
 	p.job = j
 	stats, err := s.Checkpoints(j.ID)
@@ -100,52 +210,151 @@ func (p *ackPlan) prepare(s *Scrape, j flinkapi.JobOverview) error {
 	if err != nil {
 		return err
 	}
-	last := stats.Latest.Completed
-	if last == nil {
-		return nil
-	}
-	p.js = s.state.Job(j.ID)
-	p.entry, p.cost, err = p.js.ackStatus(s, j.ID, stats.Counts)
+	js := s.state.Job(j.ID)
+	entries, cost, placementCost, err := js.ackStatus(s, j.ID, stats.Counts)
 	if flinkapi.IsNotFound(err) {
 		return nil // the job left since /jobs/overview
 	}
 	if err != nil {
 		return err
 	}
-	p.last = last
+	p.js, p.cost, p.placementCost = js, cost, placementCost
+	now := s.Now()
+	for _, kind := range ackKinds() {
+		t := ackTarget{kind: kind, cp: ackCheckpoint(s, js, j.ID, stats, kind), entry: entries[kind]}
+		switch {
+		case t.entry == nil:
+		case t.cp == nil && kind != ackLatestCompleted:
+			js.dropAcks(kind, t.entry)
+			t.entry = nil
+		case t.cp != nil && t.entry.analysis.CheckpointID == t.cp.ID && kind != ackInProgress:
+			t.entry = js.confirmAcks(kind, t.entry, now)
+		}
+		p.targets = append(p.targets, t)
+	}
 	return nil
 }
 
-// due reports whether a newer checkpoint than the analysed one completed.
-func (p *ackPlan) due() bool {
-	return p.last != nil && (p.entry == nil || p.entry.analysis.CheckpointID != p.last.ID)
-}
-
-// since is when the job's analysis was made; the zero time before the
-// first.
-func (p *ackPlan) since() time.Time {
-	if p.entry == nil {
-		return time.Time{}
+// ackCheckpoint returns the checkpoint the job's analysis of the given
+// kind describes in this scrape, or nil. The checkpoint in progress needs
+// the timeout, from the configuration the checkpoints collector reads once
+// per run; without it (that collector reports the failure) none is
+// analysed.
+func ackCheckpoint(s *Scrape, js *jobState, jobID string, stats *flinkapi.CheckpointingStatistics, kind string) *flinkapi.CheckpointStatistics {
+	switch kind {
+	case ackLatestCompleted:
+		return stats.Latest.Completed
+	case ackLatestFailed:
+		if f := stats.Latest.Failed; f != nil && f.Status == flinkapi.CheckpointFailed {
+			return f
+		}
+		return nil
 	}
-	return p.entry.at
+	oldest := OldestInProgress(stats.History)
+	if oldest == nil {
+		return nil
+	}
+	cfg, err := js.checkpointConfig(s, jobID, stats.Counts)
+	if err != nil || cfg.Timeout <= 0 {
+		return nil
+	}
+	if InProgressAge(oldest, s.Now()) < inProgressAnalysisFraction*msToSeconds(cfg.Timeout) {
+		return nil
+	}
+	return oldest
 }
 
-// refresh analyses the latest completed checkpoint.
-func (p *ackPlan) refresh(s *Scrape) error {
-	entry, err := p.js.refreshAcks(s, p.job.ID, p.last.ID)
+// refresh analyses the k-th target. When the read fails, the analysis
+// held is dropped: its checkpoint is no longer the one to describe, and
+// it must not pass for current. A checkpoint that left the history (or a
+// job that left) is no failure; the analysis held then stays, with its
+// age, except of a checkpoint in progress, which ended.
+func (p *ackPlan) refresh(s *Scrape, k int) error {
+	t := &p.targets[k]
+	entry, err := p.js.refreshAcks(s, p.job.ID, t.kind, t.cp)
+	switch {
+	case err == nil:
+		t.entry = entry
+		p.placementCost = 0
+		return nil
+	case flinkapi.IsNotFound(err) && t.kind != ackInProgress:
+		return nil
+	}
+	if t.entry != nil {
+		p.js.dropAcks(t.kind, t.entry)
+		t.entry = nil
+	}
 	if flinkapi.IsNotFound(err) {
-		return nil // the checkpoint left the history, or the job left
+		return nil
 	}
-	if err != nil {
-		p.refreshFailed = true
-		return err
-	}
-	p.entry = entry
-	return nil
+	return fmt.Errorf("checkpoint %d (%s): %w", t.cp.ID, t.kind, err)
 }
 
-// emit sends the job's analysis.
-func (c *checkpointAcksCollector) emit(s *Scrape, j flinkapi.JobOverview, e *ackEntry, ch chan<- prometheus.Metric) {
+// pendingFor is how long the subtasks that had not acknowledged a
+// checkpoint had been pending when its details were read at now: until
+// the failure for a failed checkpoint, until now for one in progress, 0
+// for a completed one.
+func pendingFor(kind string, cp *flinkapi.CheckpointStatistics, now time.Time) float64 {
+	switch kind {
+	case ackInProgress:
+		return InProgressAge(cp, now)
+	case ackLatestFailed:
+		if cp.FailureTimestamp != nil {
+			return max(0, msToSeconds(*cp.FailureTimestamp-cp.TriggerTimestamp))
+		}
+		return max(0, msToSeconds(cp.EndToEndDuration))
+	}
+	return 0
+}
+
+// emit sends the job's analyses.
+func (c *checkpointAcksCollector) emit(s *Scrape, p *ackPlan, ch chan<- prometheus.Metric) {
+	// A TaskManager that left takes its series with it, although the
+	// checkpoint it acknowledged stays the latest until the next completes.
+	// Without /taskmanagers (the taskmanagers collector reports that
+	// failure) every TaskManager of the checkpoint is kept.
+	live, liveErr := s.TaskManagerIDs()
+	keepTM := func(tm string) bool { return liveErr != nil || live[tm] }
+	j := p.job
+	for _, t := range p.targets {
+		e := t.entry
+		if e == nil {
+			continue
+		}
+		if t.kind == ackLatestCompleted {
+			c.emitCompleted(j, e, keepTM, ch)
+		}
+		a := e.analysis
+		kl := []string{j.ID, j.Name, t.kind}
+		gauge(ch, c.analysisID, float64(a.CheckpointID), kl...)
+		gauge(ch, c.analysisTrigger, msToSeconds(e.trigger), kl...)
+		gauge(ch, c.analysisAge, max(0, s.Now().Sub(e.confirmed).Seconds()), kl...)
+		if t.kind != ackLatestCompleted {
+			gauge(ch, c.analysisPending, e.pendingFor, kl...)
+		}
+		for _, v := range a.Vertices {
+			vl := []string{j.ID, j.Name, v.VertexID, e.names[v.VertexID], t.kind}
+			gauge(ch, c.vertexPending, float64(v.Pending), vl...)
+			if t.kind == ackLatestCompleted || v.Acked == 0 {
+				continue
+			}
+			for _, ph := range []struct {
+				name string
+				v    float64
+			}{{"ack", v.AckMax}, {"sync", v.SyncMax}, {"async", v.AsyncMax}, {"alignment", v.AlignMax}, {"start_delay", v.StartMax}, {"unexplained", v.Unexplained}} {
+				gauge(ch, c.phaseMax, ph.v, append(vl, ph.name)...)
+			}
+		}
+		for tm, n := range a.TaskManagerPending {
+			if keepTM(tm) {
+				gauge(ch, c.tmPending, float64(n), tm, j.ID, j.Name, t.kind)
+			}
+		}
+	}
+}
+
+// emitCompleted sends the analysis of the latest completed checkpoint.
+func (c *checkpointAcksCollector) emitCompleted(j flinkapi.JobOverview, e *ackEntry, keepTM func(string) bool, ch chan<- prometheus.Metric) {
 	a := e.analysis
 	for _, v := range a.Vertices {
 		l := []string{j.ID, j.Name, v.VertexID, e.names[v.VertexID]}
@@ -166,13 +375,8 @@ func (c *checkpointAcksCollector) emit(s *Scrape, j flinkapi.JobOverview, e *ack
 	if t, ok := a.UploadThroughput(); ok {
 		gauge(ch, c.throughput, t, j.ID, j.Name)
 	}
-	// A TaskManager that left takes its series with it, although the
-	// checkpoint it acknowledged stays the latest until the next completes.
-	// Without /taskmanagers (the taskmanagers collector reports that
-	// failure) every TaskManager of the checkpoint is kept.
-	live, err := s.TaskManagerIDs()
 	for tm, ack := range a.TaskManagerAckMax {
-		if err != nil || live[tm] {
+		if keepTM(tm) {
 			gauge(ch, c.tmAckMax, ack, tm, j.ID, j.Name)
 		}
 	}

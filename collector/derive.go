@@ -22,6 +22,31 @@ func DurationToTimeoutRatio(durationMs, timeoutMs int64) (float64, bool) {
 	return float64(durationMs) / float64(timeoutMs), true
 }
 
+// WorstCompletedDuration returns the longest end-to-end duration, in
+// milliseconds, among the completed checkpoints (savepoints left out) with
+// an id above afterID, taken from the history and latest.completed, each
+// id counted once; and the newest such id. ok is false when no checkpoint
+// completed after afterID. With several checkpoints completing between
+// two scrapes, the slowest one is what the timeout is measured against,
+// not the last one.
+func WorstCompletedDuration(stats *flinkapi.CheckpointingStatistics, afterID int64) (worstMs, newestID int64, ok bool) {
+	consider := func(c *flinkapi.CheckpointStatistics) {
+		if c == nil || c.Status != flinkapi.CheckpointCompleted || c.IsSavepoint || c.ID <= afterID {
+			return
+		}
+		if !ok || c.EndToEndDuration > worstMs {
+			worstMs = c.EndToEndDuration
+		}
+		newestID = max(newestID, c.ID)
+		ok = true
+	}
+	for i := range stats.History {
+		consider(&stats.History[i])
+	}
+	consider(stats.Latest.Completed)
+	return worstMs, newestID, ok
+}
+
 // OldestInProgress returns the oldest in-progress checkpoint in a history,
 // or nil. Its age, now minus its trigger time, is what nears the timeout;
 // the end_to_end_duration of a pending checkpoint does not grow in real
@@ -92,8 +117,9 @@ func slope(xs, ys []float64) (float64, bool) {
 	return sxy / sxx, true
 }
 
-// VertexAcks summarises one vertex's subtasks in a completed checkpoint,
-// all durations in seconds.
+// VertexAcks summarises one vertex's subtasks in a checkpoint, all
+// durations in seconds; the phases are those of the subtasks that
+// acknowledged.
 type VertexAcks struct {
 	VertexID    string
 	Subtasks    int
@@ -107,15 +133,26 @@ type VertexAcks struct {
 	Unexplained float64 // max of ack minus (start delay + alignment + sync + async): transit and JobManager time
 	Uploaded    int64   // bytes the acknowledged subtasks persisted
 	AsyncTotal  float64 // sum of async phases, for the upload throughput
+	// Pending counts the subtasks that had not acknowledged when the
+	// details were read (Flink's pending_or_failed): in a checkpoint in
+	// progress they are the ones it waits for, in a failed one those that
+	// never acknowledged.
+	Pending int
 }
 
-// AckAnalysis is what the subtask details of one completed checkpoint say.
+// AckAnalysis is what the subtask details of one checkpoint say: of a
+// completed one, how its subtasks acknowledged; of one in progress or
+// failed, also which subtasks had not.
 type AckAnalysis struct {
 	CheckpointID int64
 	Vertices     []VertexAcks
 	// TaskManagerAckMax is the slowest acknowledgement of the subtasks each
 	// TaskManager runs, by TaskManager id: the straggler stands out.
 	TaskManagerAckMax map[string]float64
+	// TaskManagerPending counts, by TaskManager id, the subtasks that had
+	// not acknowledged; every TaskManager running a subtask of the
+	// analysed vertices has an entry, 0 when all of its acknowledged.
+	TaskManagerPending map[string]int
 }
 
 // UploadThroughput is the bytes the checkpoint persisted over the time its
@@ -138,7 +175,7 @@ func (a *AckAnalysis) UploadThroughput() (float64, bool) {
 // maps a vertex id to the TaskManager id of each subtask index; subtasks
 // whose TaskManager is unknown count for their vertex but no TaskManager.
 func AnalyzeAcks(checkpointID int64, details map[string]*flinkapi.TaskCheckpointStatisticsWithSubtaskDetails, placement map[string][]string) *AckAnalysis {
-	a := &AckAnalysis{CheckpointID: checkpointID, TaskManagerAckMax: map[string]float64{}}
+	a := &AckAnalysis{CheckpointID: checkpointID, TaskManagerAckMax: map[string]float64{}, TaskManagerPending: map[string]int{}}
 	vertexIDs := make([]string, 0, len(details))
 	for id := range details {
 		vertexIDs = append(vertexIDs, id)
@@ -149,7 +186,16 @@ func AnalyzeAcks(checkpointID int64, details map[string]*flinkapi.TaskCheckpoint
 		v := VertexAcks{VertexID: vid, Subtasks: len(d.Subtasks)}
 		var ackSum float64
 		for _, st := range d.Subtasks {
-			if !st.Acknowledged() || st.EndToEndDuration == nil {
+			tm := ""
+			if tms := placement[vid]; st.Index >= 0 && st.Index < len(tms) {
+				tm = tms[st.Index]
+			}
+			acked := st.Acknowledged() && st.EndToEndDuration != nil
+			if tm != "" {
+				a.TaskManagerPending[tm] += int(boolValue(!acked))
+			}
+			if !acked {
+				v.Pending++
 				continue
 			}
 			v.Acked++
@@ -178,8 +224,7 @@ func AnalyzeAcks(checkpointID int64, details map[string]*flinkapi.TaskCheckpoint
 			case st.StateSize != nil:
 				v.Uploaded += *st.StateSize
 			}
-			if tms := placement[vid]; st.Index >= 0 && st.Index < len(tms) && tms[st.Index] != "" {
-				tm := tms[st.Index]
+			if tm != "" {
 				a.TaskManagerAckMax[tm] = max(a.TaskManagerAckMax[tm], ack)
 			}
 		}

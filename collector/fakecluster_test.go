@@ -179,7 +179,9 @@ func (c *fakeCluster) routeJob(id string, p []string, r *http.Request) (string, 
 			return flinkapi.EndpointCheckpointConfig, fakeNotFound("Checkpointing is not enabled for this job."), http.StatusNotFound
 		}
 		return flinkapi.EndpointCheckpointConfig, c.sample("jobs_jobid_checkpoints_config.json"), http.StatusOK
-	case len(p) == 5 && p[0] == "checkpoints" && p[1] == "details" && p[2] == "103" && p[3] == "subtasks":
+	case len(p) == 5 && p[0] == "checkpoints" && p[1] == "details" && (p[2] == "103" || p[2] == "104" || p[2] == "105") && p[3] == "subtasks":
+		// One answer for the completed (103), failed (104) and in-progress
+		// (105) checkpoints of the sample, so that every analysis is made.
 		return flinkapi.EndpointCheckpointSubtasks, c.sample("jobs_jobid_checkpoints_details_103_subtasks_vertex.json"), http.StatusOK
 	case len(p) == 2 && p[0] == "vertices":
 		return flinkapi.EndpointVertex, c.vertexDetails(j, p[1]), http.StatusOK

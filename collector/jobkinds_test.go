@@ -117,7 +117,9 @@ func TestSeriesOfLargeCluster(t *testing.T) {
 	if total > bound {
 		t.Errorf("%d series exceed the documented bound %d", total, bound)
 	}
-	if total < bound/2 {
-		t.Errorf("%d series, far below the bound %d: the cluster was not fully scraped", total, bound)
+	// The bound counts the analyses of checkpoints in progress and failed
+	// (J·(15·V + 3·T + 8) series), which a healthy cluster seldom has.
+	if healthy := bound - 100*(15*5+3*100+8); total < healthy/2 {
+		t.Errorf("%d series, far below the bound %d of a healthy cluster: the cluster was not fully scraped", total, healthy)
 	}
 }

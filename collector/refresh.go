@@ -88,6 +88,9 @@ func (st *State) firstScrape(s *Scrape) bool {
 type refreshCandidate struct {
 	// key orders candidates that are equal otherwise: job and vertex id.
 	key string
+	// urgent is true for an answer that loses its worth within seconds
+	// (a checkpoint in progress nearing its timeout): served before all.
+	urgent bool
 	// missing is true for an answer never read: served first, so that new
 	// jobs and vertices appear soonest.
 	missing bool
@@ -99,8 +102,8 @@ type refreshCandidate struct {
 }
 
 // pickRefreshes returns the indexes of the candidates one scrape refreshes
-// within budget requests: missing ones first, then by how long they have
-// waited, then by key. A candidate that does not fit in what is left is
+// within budget requests: urgent ones first, then missing ones, then by
+// how long they have waited, then by key. A candidate that does not fit in what is left is
 // skipped for a cheaper one, except the first: the longest waiting is
 // always served, even when it alone exceeds the budget, so nothing waits
 // forever.
@@ -111,6 +114,9 @@ func pickRefreshes(cands []refreshCandidate, budget int) []int {
 	}
 	sort.Slice(order, func(a, b int) bool {
 		x, y := cands[order[a]], cands[order[b]]
+		if x.urgent != y.urgent {
+			return x.urgent
+		}
 		if x.missing != y.missing {
 			return x.missing
 		}

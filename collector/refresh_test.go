@@ -134,7 +134,7 @@ func TestRefreshBudgetBoundsScrapes(t *testing.T) {
 		for _, id := range c.sim.JobIDs() {
 			js := c.exporter.state.Job(id)
 			js.mu.Lock()
-			if js.acks != nil && js.acks.at.Equal(c.clock.Now()) {
+			if e := js.acks[ackLatestCompleted]; e != nil && e.at.Equal(c.clock.Now()) {
 				lastAnalysis[id] = scrape
 			}
 			js.mu.Unlock()

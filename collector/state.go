@@ -2,6 +2,7 @@ package collector
 
 import (
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -52,8 +53,10 @@ type jobState struct {
 	config    *flinkapi.CheckpointConfig
 	vertices  []flinkapi.JobVertex
 	placement map[string][]string
-	acks      *ackEntry
-	failures  failureLedger
+	// acks holds the job's acknowledgement analyses by kind
+	// (ackLatestCompleted, ackInProgress, ackLatestFailed).
+	acks     map[string]*ackEntry
+	failures failureLedger
 	// pressure is each vertex's back-pressure as last read, with when it
 	// expires (the metrics TTL after it was read).
 	pressure map[string]pressureEntry
@@ -126,39 +129,72 @@ func (js *jobState) checkpointConfig(s *Scrape, jobID string, counts flinkapi.Ch
 	return cfg, nil
 }
 
-// ackEntry is a job's latest acknowledgement analysis: the completed
-// checkpoint it describes, the vertex names of the run it was made in, and
-// when the exporter made it (the refresh planner serves the oldest first).
+// ackEntry is one acknowledgement analysis of a job: the checkpoint it
+// describes (its id, in the analysis, and trigger time), the vertex names
+// of the run it was made in, when the exporter read the subtask details,
+// how long the subtasks that had not acknowledged had been pending then,
+// and when the exporter last knew the analysis current (confirmed): the
+// read of a checkpoint in progress, or the latest scrape that saw the
+// analysed checkpoint still be the latest completed or failed one. The
+// refresh planner serves the longest unconfirmed first.
 type ackEntry struct {
-	analysis *AckAnalysis
-	names    map[string]string
-	at       time.Time
+	analysis   *AckAnalysis
+	names      map[string]string
+	at         time.Time
+	trigger    int64
+	pendingFor float64
+	confirmed  time.Time
 }
 
-// ackStatus returns the job's latest acknowledgement analysis (nil before
-// the first) and the requests a new one costs: one subtask details request
-// per vertex, and as many again while the run's placement is unknown.
-func (js *jobState) ackStatus(s *Scrape, jobID string, counts flinkapi.CheckpointCounts) (*ackEntry, int, error) {
+// ackStatus returns the job's acknowledgement analyses by kind (a copy of
+// the map; the entries are never changed once made), the requests a new
+// analysis costs (one subtask details request per vertex) and the requests
+// the run's placement costs while it is unknown (one vertex details
+// request per vertex, else 0).
+func (js *jobState) ackStatus(s *Scrape, jobID string, counts flinkapi.CheckpointCounts) (entries map[string]*ackEntry, cost, placementCost int, err error) {
 	js.mu.Lock()
 	defer js.mu.Unlock()
 	js.observe(counts)
 	if err := js.loadVertices(s, jobID); err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
-	cost := len(js.vertices)
+	cost = len(js.vertices)
 	if js.placement == nil {
-		cost *= 2
+		placementCost = cost
 	}
-	return js.acks, cost, nil
+	return maps.Clone(js.acks), cost, placementCost, nil
 }
 
-// refreshAcks analyses a completed checkpoint of the job and makes it the
-// job's latest analysis. It reads the checkpoint's subtask details, one
-// request per vertex, concurrently, and where each subtask runs when the
-// run's placement is not known yet. A checkpoint that left the history
+// confirmAcks records that the job's analysis of the given kind still
+// describes the checkpoint it should at now; dropAcks forgets it. Both
+// leave an entry alone that another analysis replaced meanwhile.
+func (js *jobState) confirmAcks(kind string, e *ackEntry, now time.Time) *ackEntry {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	if js.acks[kind] != e {
+		return e
+	}
+	c := *e
+	c.confirmed = now
+	js.acks[kind] = &c
+	return &c
+}
+
+func (js *jobState) dropAcks(kind string, e *ackEntry) {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	if js.acks[kind] == e {
+		delete(js.acks, kind)
+	}
+}
+
+// refreshAcks analyses one checkpoint of the job and makes it the job's
+// analysis of the given kind. It reads the checkpoint's subtask details,
+// one request per vertex, concurrently, and where each subtask runs when
+// the run's placement is not known yet. A checkpoint that left the history
 // (every vertex answers 404) gives an error for which flinkapi.IsNotFound
-// holds, and the previous analysis stays.
-func (js *jobState) refreshAcks(s *Scrape, jobID string, checkpointID int64) (*ackEntry, error) {
+// holds, and nothing is stored.
+func (js *jobState) refreshAcks(s *Scrape, jobID, kind string, cp *flinkapi.CheckpointStatistics) (*ackEntry, error) {
 	js.mu.Lock()
 	run, vertices, placement := js.run, js.vertices, js.placement
 	js.mu.Unlock()
@@ -168,18 +204,33 @@ func (js *jobState) refreshAcks(s *Scrape, jobID string, checkpointID int64) (*a
 			return nil, err
 		}
 		placement = p
+		js.mu.Lock()
+		if js.run == run {
+			js.placement = placement
+		}
+		js.mu.Unlock()
 	}
-	details, err := fetchCheckpointSubtasks(s, jobID, checkpointID, vertices)
+	details, err := fetchCheckpointSubtasks(s, jobID, cp.ID, vertices)
 	if err != nil {
 		return nil, err
 	}
-	entry := &ackEntry{analysis: AnalyzeAcks(checkpointID, details, placement), names: vertexNames(vertices), at: s.Now()}
+	now := s.Now()
+	entry := &ackEntry{
+		analysis:   AnalyzeAcks(cp.ID, details, placement),
+		names:      vertexNames(vertices),
+		at:         now,
+		trigger:    cp.TriggerTimestamp,
+		pendingFor: pendingFor(kind, cp, now),
+		confirmed:  now,
+	}
 	js.mu.Lock()
 	defer js.mu.Unlock()
 	if js.run == run {
-		js.placement = placement
+		if js.acks == nil {
+			js.acks = map[string]*ackEntry{}
+		}
+		js.acks[kind] = entry
 	}
-	js.acks = entry
 	return entry, nil
 }
 
