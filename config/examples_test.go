@@ -13,7 +13,7 @@ import (
 
 	"github.com/flink-exporter/flink_exporter/collector"
 	"github.com/flink-exporter/flink_exporter/config"
-	"github.com/flink-exporter/flink_exporter/internal/e2e"
+	"github.com/flink-exporter/flink_exporter/internal/testenv"
 )
 
 // examplesDir is the repository's examples/ directory, seen from this
@@ -145,11 +145,11 @@ func probeTargets(t *testing.T) []string {
 }
 
 func checkPrometheusConfig(t *testing.T, path string) {
-	runCheck(t, e2e.RequireBinary(t, "promtool"), "check", "config", path)
+	runCheck(t, testenv.RequireBinary(t, "promtool"), "check", "config", path)
 }
 
 func checkAlertmanagerConfig(t *testing.T, path string) {
-	runCheck(t, e2e.RequireBinary(t, "amtool"), "check-config", path)
+	runCheck(t, testenv.RequireBinary(t, "amtool"), "check-config", path)
 }
 
 // runCheck runs a checking tool and fails the test with its output when
