@@ -1,0 +1,195 @@
+package prober
+
+import (
+	"container/list"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+
+	"github.com/flink-exporter/flink_exporter/collector"
+	"github.com/flink-exporter/flink_exporter/config"
+	"github.com/flink-exporter/flink_exporter/flinkapi"
+)
+
+// Bounds of the clusters /probe scrapes by URL (--probe.allow-arbitrary-
+// targets): the pool keeps the state of at most maxArbitraryTargets of
+// them, and forgets one not scraped for arbitraryTargetIdle.
+const (
+	maxArbitraryTargets = 100
+	arbitraryTargetIdle = 10 * time.Minute
+)
+
+// targetError is a /probe target the pool refuses; its text is safe to
+// send back (it never repeats a password).
+type targetError struct{ msg string }
+
+func (e *targetError) Error() string { return e.msg }
+
+// Pool holds the clusters /probe scrapes: those of the configuration file,
+// replaced as a whole by Apply, and, when arbitrary targets are allowed,
+// those asked for by URL, least recently used first out. It is safe for
+// concurrent use.
+type Pool struct {
+	settings       Settings
+	allowArbitrary bool
+	logger         log.Logger
+	now            func() time.Time
+
+	mu         sync.Mutex
+	configured map[string]*Cluster
+	// arbitrary indexes recent by target URL; recent holds
+	// *arbitraryTarget, the most recently scraped first.
+	arbitrary map[string]*list.Element
+	recent    *list.List
+}
+
+// arbitraryTarget is a cluster asked for by URL and when it was last
+// scraped.
+type arbitraryTarget struct {
+	key      string
+	cluster  *Cluster
+	lastUsed time.Time
+}
+
+// NewPool returns an empty pool whose clusters take s where the
+// configuration file says nothing. allowArbitrary lets /probe take a
+// JobManager URL besides the configured names
+// (--probe.allow-arbitrary-targets).
+func NewPool(s Settings, allowArbitrary bool, logger log.Logger) *Pool {
+	return &Pool{
+		settings:       s,
+		allowArbitrary: allowArbitrary,
+		logger:         logger,
+		now:            time.Now,
+		configured:     map[string]*Cluster{},
+		arbitrary:      map[string]*list.Element{},
+		recent:         list.New(),
+	}
+}
+
+// Apply replaces the configured clusters by those of cfg. A cluster whose
+// configuration did not change keeps its client, caches and counters; the
+// others are built anew, and clusters no longer configured are forgotten.
+// When one cluster cannot be built, nothing changes.
+func (p *Pool) Apply(cfg *config.Config) error {
+	p.mu.Lock()
+	old := p.configured
+	p.mu.Unlock()
+
+	next := make(map[string]*Cluster, len(cfg.Clusters))
+	var errs []error
+	for _, name := range cfg.Names() {
+		spec := cfg.Clusters[name]
+		if c, ok := old[name]; ok && c.spec.Equal(spec) {
+			next[name] = c
+			continue
+		}
+		c, err := newCluster(name, spec, p.settings, newInstrumentation(), p.logger)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("cluster %q: %w", name, err))
+			continue
+		}
+		next[name] = c
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+
+	p.mu.Lock()
+	p.configured = next
+	p.mu.Unlock()
+	for name := range old {
+		if _, ok := next[name]; !ok {
+			level.Info(p.logger).Log("msg", "cluster removed from the configuration; its state is dropped", "cluster", name)
+		}
+	}
+	return nil
+}
+
+// newInstrumentation counts the REST requests of one cluster of the pool.
+func newInstrumentation() *flinkapi.Instrumentation {
+	return flinkapi.NewInstrumentation(collector.Namespace + "_exporter")
+}
+
+// lookup returns the cluster of a /probe target: a name of the
+// configuration file or, when allowed, a URL. A refused target is a
+// *targetError, and no request is sent for it.
+func (p *Pool) lookup(target string) (*Cluster, error) {
+	if target == "" {
+		return nil, &targetError{"missing target parameter: /probe?target=<cluster name of the configuration file>"}
+	}
+	p.mu.Lock()
+	c, ok := p.configured[target]
+	p.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	if !strings.Contains(target, "://") {
+		return nil, &targetError{fmt.Sprintf("unknown target %q: not a cluster of the configuration file (--config.file)", target)}
+	}
+	if !p.allowArbitrary {
+		return nil, &targetError{fmt.Sprintf("target %s is a URL, not a cluster of the configuration file; URLs are accepted only with --probe.allow-arbitrary-targets", redactTarget(target))}
+	}
+	if err := config.ValidateURL(target); err != nil {
+		return nil, &targetError{"invalid target URL: " + err.Error()}
+	}
+	u, _ := url.Parse(target) // validated above
+	u.Path = strings.TrimRight(u.Path, "/")
+	return p.arbitraryCluster(u.String())
+}
+
+// redactTarget quotes a URL target with its password hidden.
+func redactTarget(target string) string {
+	u, err := url.Parse(target)
+	if err != nil {
+		return "(an invalid URL)"
+	}
+	return strconv.Quote(u.Redacted())
+}
+
+// arbitraryCluster returns the cluster at url, building it on first use,
+// and drops the clusters idle too long or beyond the bound.
+func (p *Pool) arbitraryCluster(url string) (*Cluster, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	p.forgetIdle(now)
+	if el, ok := p.arbitrary[url]; ok {
+		t := el.Value.(*arbitraryTarget)
+		t.lastUsed = now
+		p.recent.MoveToFront(el)
+		return t.cluster, nil
+	}
+	c, err := newCluster(url, urlSpec(url), p.settings, newInstrumentation(), p.logger)
+	if err != nil {
+		return nil, &targetError{"invalid target URL: " + err.Error()}
+	}
+	p.arbitrary[url] = p.recent.PushFront(&arbitraryTarget{key: url, cluster: c, lastUsed: now})
+	for p.recent.Len() > maxArbitraryTargets {
+		p.remove(p.recent.Back())
+	}
+	return c, nil
+}
+
+// forgetIdle drops the URL targets not scraped since arbitraryTargetIdle.
+func (p *Pool) forgetIdle(now time.Time) {
+	for el := p.recent.Back(); el != nil; el = p.recent.Back() {
+		if now.Sub(el.Value.(*arbitraryTarget).lastUsed) < arbitraryTargetIdle {
+			return
+		}
+		p.remove(el)
+	}
+}
+
+// remove drops one URL target; p.mu is held.
+func (p *Pool) remove(el *list.Element) {
+	t := p.recent.Remove(el).(*arbitraryTarget)
+	delete(p.arbitrary, t.key)
+}
