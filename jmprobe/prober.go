@@ -48,6 +48,10 @@ func New(cfg Config) (*Prober, error) {
 	return p, nil
 }
 
+// Target is the host:port the connect phase dials: Config.Target, or the
+// one derived from Config.RESTURL.
+func (p *Prober) Target() string { return p.cfg.Target }
+
 // phases lists the configured phases in probe order.
 func (p *Prober) phases() []string {
 	if p.configURL == "" {
