@@ -13,13 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/go-kit/log"
 	"golang.org/x/crypto/bcrypt"
-
-	"github.com/flink-exporter/flink_exporter/collector"
-	"github.com/flink-exporter/flink_exporter/config"
 )
 
 // randomSecret returns a secret no output could contain by chance.
@@ -176,24 +171,11 @@ func TestClusterTLSAndMutualTLS(t *testing.T) {
     http_client_config:
       tls_config: {cert_file: client.pem, key_file: client-key.pem}
 `, srv.URL))
-	var names []string
-	for _, a := range collector.Areas() {
-		names = append(names, a.Name)
-	}
-	cfg, err := config.LoadFile(cfgFile, names)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := newTargetPool(testSettings(), false, log.NewNopLogger())
-	if err := pool.apply(cfg); err != nil {
-		t.Fatal(err)
-	}
-	h := probeHandler(pool, 10*time.Second, 0, log.NewNopLogger())
+	p := startExporterProcess(t, buildExporter(t), okAt("/"), "--config.file="+cfgFile)
 	for target, want := range map[string]string{"mtls": "flink_up 1", "no-client-cert": "flink_up 0", "no-ca": "flink_up 0"} {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/probe?target="+target, nil))
-		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), want+"\n") {
-			t.Errorf("target %s: %d, want %s:\n%s", target, rec.Code, want, rec.Body)
+		status, body := get(t, p.base+"/probe?target="+target)
+		if status != http.StatusOK || !strings.Contains(body, want+"\n") {
+			t.Errorf("target %s: %d, want %s:\n%s", target, status, want, body)
 		}
 	}
 }
