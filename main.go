@@ -173,19 +173,20 @@ func handlers(ctx context.Context, f *flags, logger log.Logger) (*http.ServeMux,
 		level.Error(logger).Log("msg", "cannot start the agent collectors", "err", err)
 		return nil, 2
 	}
+	settings := f.settings()
 	var exp *collector.Exporter
 	if flinkURL != "" {
-		c, err := prober.NewFlagCluster(flinkURL, f.settings(), inst, logger)
+		c, err := prober.NewFlagCluster(flinkURL, settings, inst, logger)
 		if err != nil {
 			level.Error(logger).Log("msg", "invalid --flink.url", "err", err)
 			return nil, 2
 		}
 		exp = c.Exporter()
-		level.Info(logger).Log("msg", "scraping Flink on "+*f.metricsPath, "url", flinkURL, "collectors", strings.Join(f.settings().Collectors, ","))
+		level.Info(logger).Log("msg", "scraping Flink on "+*f.metricsPath, "url", flinkURL, "collectors", strings.Join(settings.Collectors, ","))
 	}
 
 	mux := http.NewServeMux()
-	pool := prober.NewPool(f.settings(), *f.allowURLs, logger)
+	pool := prober.NewPool(settings, *f.allowURLs, logger)
 	mux.Handle("/probe", prober.Handler(pool, *f.scrapeTimeout, *f.scrapeOffset, logger))
 	if *f.configFile != "" {
 		var all []string
