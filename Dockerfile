@@ -11,7 +11,11 @@
 #
 # (`make docker` runs the first command.) With buildah or podman build, add
 # --build-arg ARTIFACTS=build: buildah (1.28 at least) resolves a stage
-# named through an ARG only when the ARG is given.
+# named through an ARG only when the ARG is given. Base images are named in
+# full (docker.io/library/...), so that buildah needs no short-name alias.
+# Without a registry or a Docker engine, `make image` builds
+# localhost/flink_exporter:ci offline; the README's Container section says
+# how to run it.
 #
 # The runtime stage is FROM scratch and holds only
 #   /bin/flink_exporter                        the static binary (ENTRYPOINT)
