@@ -15,13 +15,13 @@ import "github.com/flink-exporter/flink_exporter/flinkapi"
 //	exporter          1 + 2·7                            (flink_up, success and duration per collector)
 //	cluster           5 + 11                             (11 job states)
 //	jobs              12·Ja                              (11 states + start time)
-//	checkpoints       35·J                               (25 + 10 failure reasons)
+//	checkpoints       36·J                               (25 + 11 failure reasons, unseen included)
 //	checkpoint_acks   J·(25·V + 4·T + 12)                (3 analyses; per TaskManager: at most min(T, V·parallelism) per job)
 //	taskmanagers      T·(13 + 2·G)   + T·(6 + 2·I)       (second term with system metrics only)
 //	jobmanager        10 + 2·G       + 6 + 2·I           (idem)
 //	backpressure      6·V·Jr ≤ 6·V·Ja                    (3 ratios + 3 levels per vertex)
 //
-// in all 41 + 2·G + 12·Ja + 6·V·Jr + J·(47 + 25·V + 4·T) + T·(13 + 2·G)
+// in all 41 + 2·G + 12·Ja + 6·V·Jr + J·(48 + 25·V + 4·T) + T·(13 + 2·G)
 // series, plus (T + 1)·(6 + 2·I) with system metrics. No series is labelled
 // with a subtask index, a checkpoint id or an attempt. The client's own
 // flink_exporter_rest_* series are bounded by the endpoint templates and

@@ -35,7 +35,7 @@ func newCheckpointsCollector() Collector {
 	c.restored = c.add("job", "checkpoints_restored_total", "Restores from a checkpoint (failovers) since the JobManager started, from "+src+" counts.restored.", jobLabels...)
 	c.triggered = c.add("job", "checkpoints_triggered_total", "Checkpoints triggered since the JobManager started, from "+src+" counts.total.", jobLabels...)
 	c.inProgress = c.add("job", "checkpoints_in_progress", "Checkpoints in progress, from "+src+" counts.in_progress.", jobLabels...)
-	c.failures = c.add("job", "checkpoint_failures_total", "Failed checkpoints seen by this exporter in "+src+" history and latest.failed, each counted once, by reason classified from failure_message.", "job_id", "job_name", "reason")
+	c.failures = c.add("job", "checkpoint_failures_total", "Failed checkpoints of the current run of the job, by reason: each failed checkpoint this exporter saw in "+src+" history or latest.failed counted once, by reason classified from failure_message; reason=\"unseen\" counts the rest of Flink's counts.failed (failures before the exporter started, gone from the history between scrapes, or failed while triggering), so that the reasons add up to flink_job_checkpoints_failed_total. Starts over with a new run (checkpoint counts falling, or a new start time).", "job_id", "job_name", "reason")
 
 	c.lastID = c.add("job", "last_checkpoint_id", "Id of the latest completed checkpoint, from "+src+" latest.completed.id.", jobLabels...)
 	c.lastDuration = c.add("job", "last_checkpoint_duration_seconds", "End-to-end duration of the latest completed checkpoint, from "+src+" latest.completed.end_to_end_duration.", jobLabels...)
@@ -119,7 +119,7 @@ func (c *checkpointsCollector) updateJob(s *Scrape, j flinkapi.JobOverview, ch c
 	// short) has no known age, and none is exported.
 	var age float64
 	if oldest := OldestInProgress(stats.History); oldest != nil {
-		age = InProgressAge(oldest, s.Now())
+		age = InProgressAge(oldest, s.JobManagerNow())
 	} else if stats.Counts.InProgress > 0 {
 		return nil
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/flink-exporter/flink_exporter/flinkapi"
 )
@@ -172,7 +173,10 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 // requests, not two. The first caller runs the scrape within its own
 // deadline, collecting the metrics into a slice; callers arriving while it
 // runs wait for it and replay the same slice. A waiting caller whose ctx
-// ends first reports the cluster down.
+// ends first replays what the scrape collected so far, with success 0 for
+// the collectors that have not finished, provided the core requests
+// succeeded; while they are still unanswered, or when they failed, it
+// reports the cluster down.
 func (e *Exporter) CollectContext(ctx context.Context, ch chan<- prometheus.Metric) {
 	f, leader := e.join()
 	if leader {
@@ -181,21 +185,86 @@ func (e *Exporter) CollectContext(ctx context.Context, ch chan<- prometheus.Metr
 		select {
 		case <-f.done:
 		case <-ctx.Done():
-			level.Error(e.logger).Log("msg", "scrape budget ended while waiting for a concurrent scrape of the same cluster", "url", e.client.BaseURL(), "err", ctx.Err())
-			e.sendDown(ch)
+			e.sendPartial(ctx, f, ch)
 			return
 		}
 	}
-	for _, m := range f.metrics {
+	for _, m := range f.snapshot() {
 		ch <- m
 	}
 }
 
+// sendPartial replays, for a waiting caller out of time, what the scrape in
+// flight has collected: the up metric it decided and every metric sent so
+// far, and success 0 for each collector that has not reported its own.
+func (e *Exporter) sendPartial(ctx context.Context, f *flight, ch chan<- prometheus.Metric) {
+	ms := f.snapshot()
+	up, finished := e.progress(ms)
+	if up != 1 {
+		level.Error(e.logger).Log("msg", "scrape budget ended while waiting for a concurrent scrape of the same cluster, before its core requests were answered", "url", e.client.BaseURL(), "err", ctx.Err())
+		e.sendDown(ch)
+		return
+	}
+	level.Warn(e.logger).Log("msg", "scrape budget ended while waiting for a concurrent scrape of the same cluster; reporting what it collected so far", "url", e.client.BaseURL(), "err", ctx.Err())
+	for _, m := range ms {
+		ch <- m
+	}
+	for _, name := range e.names {
+		if !finished[name] {
+			ch <- prometheus.MustNewConstMetric(e.scrapeSuccess, prometheus.GaugeValue, 0, name)
+		}
+	}
+}
+
+// progress reads, from the metrics a scrape has sent so far, the value of
+// flink_up (-1 before it is decided) and the collectors that have reported
+// their success.
+func (e *Exporter) progress(ms []prometheus.Metric) (up float64, finished map[string]bool) {
+	up = -1
+	finished = map[string]bool{}
+	for _, m := range ms {
+		switch m.Desc() {
+		case e.up:
+			var pb dto.Metric
+			if err := m.Write(&pb); err == nil {
+				up = pb.GetGauge().GetValue()
+			}
+		case e.scrapeSuccess:
+			var pb dto.Metric
+			if err := m.Write(&pb); err == nil {
+				for _, lp := range pb.GetLabel() {
+					if lp.GetName() == "collector" {
+						finished[lp.GetValue()] = true
+					}
+				}
+			}
+		}
+	}
+	return up, finished
+}
+
 // flight is one scrape of the cluster, shared by every caller that arrives
-// while it runs. metrics is written once, before done is closed.
+// while it runs. metrics grows under mu while the scrape runs, so that a
+// caller out of time can replay a consistent prefix; it is complete when
+// done is closed.
 type flight struct {
 	done    chan struct{}
+	mu      sync.Mutex
 	metrics []prometheus.Metric
+}
+
+// add appends one metric the scrape sent.
+func (f *flight) add(m prometheus.Metric) {
+	f.mu.Lock()
+	f.metrics = append(f.metrics, m)
+	f.mu.Unlock()
+}
+
+// snapshot returns the metrics collected so far.
+func (f *flight) snapshot() []prometheus.Metric {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.metrics[:len(f.metrics):len(f.metrics)]
 }
 
 // join returns the scrape in flight, or starts a new one whose leader the
@@ -232,16 +301,15 @@ func (e *Exporter) run(ctx context.Context, f *flight) {
 	}()
 
 	ch := make(chan prometheus.Metric)
-	collected := make(chan []prometheus.Metric)
+	collected := make(chan struct{})
 	go func() {
-		var ms []prometheus.Metric
 		for m := range ch {
-			ms = append(ms, m)
+			f.add(m)
 		}
-		collected <- ms
+		close(collected)
 	}()
 	e.scrapeOnce(sctx, ch)
-	f.metrics = <-collected
+	<-collected
 }
 
 // scrapeOnce runs one scrape into ch and closes it, also when the scrape
@@ -261,6 +329,7 @@ func (e *Exporter) scrapeOnce(ctx context.Context, ch chan<- prometheus.Metric) 
 func (e *Exporter) scrape(ctx context.Context, ch chan<- prometheus.Metric) {
 	s := newScrape(ctx, e.client, e.state, e.now(), e.logger)
 	s.metricsTTL = e.metricsTTL
+	s.clock = e.now
 	if err := s.core(); err != nil {
 		level.Error(e.logger).Log("msg", "Flink JobManager did not answer the core requests; all collectors skipped", "url", e.client.BaseURL(), "err", err)
 		e.sendDown(ch)

@@ -19,15 +19,21 @@ const (
 	ReasonCoordinator  = "coordinator"
 	ReasonTrigger      = "trigger"
 	ReasonOther        = "other"
+	// ReasonUnseen counts the failures Flink counts (counts.failed) that
+	// the exporter never saw in the history: before it started, gone from
+	// the history between two scrapes, or failed while triggering.
+	ReasonUnseen = "unseen"
 )
 
-// FailureReasons returns every reason label value, so that each series
+// FailureReasons returns every reason label value, ReasonUnseen included
+// (which ClassifyFailure never returns), so that each series
 // exists from the first scrape and rate() sees the first failure. The slice
 // is fresh on every call: callers may keep or change it.
 func FailureReasons() []string {
 	return []string{
 		ReasonExpired, ReasonDeclined, ReasonAsyncFailure, ReasonIO, ReasonFinalize,
 		ReasonSubsumed, ReasonTaskFailure, ReasonCoordinator, ReasonTrigger, ReasonOther,
+		ReasonUnseen,
 	}
 }
 

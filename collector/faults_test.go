@@ -328,7 +328,8 @@ func failedIDs(t *testing.T, c *faultCluster, seen map[string]map[int64]string) 
 }
 
 // checkFailureLedger compares flink_job_checkpoint_failures_total with
-// the failed checkpoints seen through the REST API, each counted once.
+// the failed checkpoints seen through the REST API, each counted once, and
+// reason="unseen" with the rest of the scrape's failed count.
 func checkFailureLedger(t *testing.T, got map[string]series, seen map[string]map[int64]string) {
 	t.Helper()
 	for job, ids := range seen {
@@ -336,6 +337,8 @@ func checkFailureLedger(t *testing.T, got map[string]series, seen map[string]map
 		for _, reason := range ids {
 			want[reason]++
 		}
+		failed := got["flink_job_checkpoints_failed_total"].withLabel("job_id="+job).one(t, "failed")
+		want[ReasonUnseen] = max(0, failed-float64(len(ids)))
 		for _, reason := range FailureReasons() {
 			v := got["flink_job_checkpoint_failures_total"].withLabel("job_id="+job, "reason="+reason).one(t, "failures "+reason)
 			if v != want[reason] {
@@ -347,8 +350,8 @@ func checkFailureLedger(t *testing.T, got map[string]series, seen map[string]map
 
 // TestFaultJobManagerRestart: after a JobManager failover Flink's
 // counters start over (Prometheus handles the reset), checkpoint ids go
-// on, the exporter's failure ledger counts no checkpoint twice, and every
-// collector recovers.
+// on, the exporter's failure ledger starts over with them (a new run)
+// and counts no checkpoint twice, and every collector recovers.
 func TestFaultJobManagerRestart(t *testing.T) {
 	c := newFaultCluster(t, faultOptions{sim: flinksim.Config{Scenario: "short-timeout"}})
 	c.clock.Advance(60 * time.Second)
@@ -361,6 +364,7 @@ func TestFaultJobManagerRestart(t *testing.T) {
 	c.sim.RestartJobManager()
 	c.clock.Advance(45 * time.Second)
 	after := gatherSeries(t, c.exporter)
+	seen = map[string]map[int64]string{}
 	failedIDs(t, c, seen)
 	if up := after["flink_up"].one(t, "up"); up != 1 {
 		t.Fatalf("flink_up = %v after the restart", up)

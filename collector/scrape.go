@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
 
 	"github.com/flink-exporter/flink_exporter/flinkapi"
 )
@@ -18,7 +19,13 @@ type Scrape struct {
 	client *flinkapi.Client
 	state  *State
 	now    time.Time
-	logger log.Logger
+	// clock reads the exporter's clock when a request is sent and
+	// answered; nil reads now.
+	clock func() time.Time
+	// jobManagerNow is now on the JobManager's clock as known when the
+	// core answers came, so that every age of one scrape uses one clock.
+	jobManagerNow time.Time
+	logger        log.Logger
 	// metricsTTL is how long answers of Flink's metric endpoints are
 	// reused across scrapes (Config.MetricsTTL).
 	metricsTTL time.Duration
@@ -43,6 +50,28 @@ func (s *Scrape) Client() *flinkapi.Client { return s.client }
 // scrape is measured against the same instant.
 func (s *Scrape) Now() time.Time { return s.now }
 
+// JobManagerNow is Now on the JobManager's clock, for ages measured
+// against the JobManager's timestamps (trigger times, heartbeats): an
+// exporter whose clock is off by seconds would otherwise see checkpoints
+// near their timeout or TaskManagers silent that are not. It uses the
+// offset known when the scrape's core answers came (State.jobManagerTime),
+// the same for every collector of the scrape, and is Now until an answer
+// carried the JobManager's time.
+func (s *Scrape) JobManagerNow() time.Time {
+	if s.jobManagerNow.IsZero() {
+		return s.now
+	}
+	return s.jobManagerNow
+}
+
+// clockNow reads the exporter's clock.
+func (s *Scrape) clockNow() time.Time {
+	if s.clock == nil {
+		return s.now
+	}
+	return s.clock()
+}
+
 // core fetches the answers that decide flink_up.
 // The two requests go out together: against a hung JobManager the scrape
 // learns flink_up 0 after one request timeout, not two.
@@ -55,7 +84,20 @@ func (s *Scrape) core() error {
 		_, err := s.Jobs()
 		return err
 	})
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	o, _ := s.Overview()
+	jobs, _ := s.Jobs()
+	changed, newRuns := s.state.observeCluster(o, jobs)
+	if changed {
+		level.Warn(s.logger).Log("msg", "another Flink cluster answers at this URL (flink-version or flink-commit changed); everything remembered of the previous one dropped", "url", s.client.BaseURL(), "version", o.FlinkVersion, "commit", o.FlinkCommit)
+	}
+	for _, id := range newRuns {
+		level.Info(s.logger).Log("msg", "job started a new run (start time changed); its checkpoint configuration, analyses and failure ledger dropped", "job_id", id)
+	}
+	s.jobManagerNow = s.state.jobManagerTime(s.now)
+	return nil
 }
 
 // Overview returns GET /overview.

@@ -132,6 +132,11 @@ func TestDerivedValuesAgainstSimulator(t *testing.T) {
 							wantFailures[ClassifyFailure(msg)]++
 						}
 					}
+					var classified float64
+					for _, n := range wantFailures {
+						classified += n
+					}
+					wantFailures[ReasonUnseen] = max(0, float64(stats.Counts.Failed)-classified)
 					for _, reason := range FailureReasons() {
 						v := got["flink_job_checkpoint_failures_total"].withLabel(job, "reason="+reason).one(t, "failures "+reason)
 						if v != wantFailures[reason] {

@@ -28,6 +28,80 @@ type State struct {
 	// that scrape until the next one plans (refresh.go).
 	scraped bool
 	first   *Scrape
+
+	// identity is the JobManager's flink-version and flink-commit from
+	// /overview; when it changes, another cluster answers at the URL.
+	identity string
+	// clock is what the exporter knows of the JobManager's clock.
+	clock jobManagerClock
+}
+
+// jobManagerClock is the JobManager's clock as an offset from the
+// exporter's, estimated from the last answer that carried the JobManager's
+// own time (the now field of /jobs/:jobid), as that time minus the
+// midpoint of the request: what NTP does, without its filtering.
+//
+// Estimating an offset, rather than reading the JobManager's time on every
+// scrape, keeps the requests of a scrape what they are: /jobs/:jobid is
+// fetched once per run of a job, not per scrape. Clocks drift by
+// milliseconds per hour, far below the seconds that in-progress and
+// heartbeat ages are compared against; a new run or another cluster
+// measures the offset again.
+type jobManagerClock struct {
+	offset time.Duration
+	known  bool
+}
+
+// noteJobManagerTime records the JobManager's time nowMs (ms since the
+// epoch, 0 when the answer had none) of an answer requested at sent and
+// received at received, both on the exporter's clock.
+func (st *State) noteJobManagerTime(nowMs int64, sent, received time.Time) {
+	if nowMs <= 0 {
+		return
+	}
+	mid := sent.Add(received.Sub(sent) / 2)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.clock = jobManagerClock{offset: time.UnixMilli(nowMs).Sub(mid), known: true}
+}
+
+// jobManagerTime returns local, a reading of the exporter's clock, on the
+// JobManager's clock; local itself while no answer told the offset.
+func (st *State) jobManagerTime(local time.Time) time.Time {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !st.clock.known {
+		return local
+	}
+	return local.Add(st.clock.offset)
+}
+
+// observeCluster checks, with the core answers of a scrape, which cluster
+// and which runs of its jobs answer. A JobManager of another Flink version
+// or commit is another cluster at the same URL: everything remembered of
+// the previous one is dropped, so that no configuration, analysis or
+// ledger of one cluster is served for the other. A job whose start time
+// changed is a new run of it (newRun). It reports whether the cluster
+// changed and the ids of the jobs that started a new run.
+func (st *State) observeCluster(o *flinkapi.ClusterOverview, jobs []flinkapi.JobOverview) (changed bool, newRuns []string) {
+	identity := o.FlinkVersion + " " + o.FlinkCommit
+	st.mu.Lock()
+	if st.identity != "" && identity != st.identity {
+		changed = true
+		st.jobs = map[string]*jobState{}
+		st.clock = jobManagerClock{}
+		st.metrics.mu.Lock()
+		st.metrics.procs = nil
+		st.metrics.mu.Unlock()
+	}
+	st.identity = identity
+	st.mu.Unlock()
+	for _, j := range jobs {
+		if st.Job(j.ID).observeStart(j.StartTime) {
+			newRuns = append(newRuns, j.ID)
+		}
+	}
+	return changed, newRuns
 }
 
 // NewState returns an empty State.
@@ -42,10 +116,13 @@ func NewState() *State {
 type jobState struct {
 	mu sync.Mutex
 
-	// epoch identifies the job's current run: its restore count, and a
-	// fall of the total count (a JobManager restart).
-	restored, total int64
-	seen            bool
+	// counts are the checkpoint counts last observed and startTime the
+	// job's start time in /jobs/overview: a restore count that changes is a
+	// restore, a count that falls or a start time that changes is a new
+	// run (observe, observeStart).
+	counts    flinkapi.CheckpointCounts
+	seen      bool
+	startTime int64
 	// run counts the runs observed; an answer fetched without the lock is
 	// kept only if the run did not change meanwhile.
 	run int
@@ -96,20 +173,60 @@ func (st *State) Len() int {
 	return len(st.jobs)
 }
 
-// observe moves the job to the run its counts describe; a restore or a
-// JobManager restart drops what may have changed with it (the checkpoint
-// configuration, the vertices and where their subtasks run). The latest
-// acknowledgement analysis stays: it describes a completed checkpoint,
-// which never changes, and is replaced when a new one is analysed.
+// observe moves the job to the run its counts describe. A restore (the
+// restore count changes) drops what may have changed with it: the
+// checkpoint configuration, the vertices and where their subtasks run; the
+// latest acknowledgement analysis stays, it describes a completed
+// checkpoint of the same run. Any count that falls means a new run, whose
+// checkpoint ids start over: a JobManager restarted without HA, or another
+// cluster answering at the same URL with a job of the same id; newRun
+// drops everything. The caller holds js.mu.
 func (js *jobState) observe(c flinkapi.CheckpointCounts) {
-	if js.seen && (c.Restored != js.restored || c.Total < js.total) {
-		js.config = nil
-		js.vertices = nil
-		js.placement = nil
-		js.run++
+	if js.seen {
+		switch o := js.counts; {
+		case c.Total < o.Total || c.Completed < o.Completed || c.Failed < o.Failed || c.Restored < o.Restored:
+			js.newRun()
+		case c.Restored != o.Restored:
+			js.config = nil
+			js.vertices = nil
+			js.placement = nil
+			js.run++
+		}
 	}
 	js.seen = true
-	js.restored, js.total = c.Restored, c.Total
+	js.counts = c
+}
+
+// observeStart moves the job to a new run when its start time in
+// /jobs/overview changed: the job was submitted again (or another cluster
+// answers at the same URL) under the same id. It reports whether it did.
+func (js *jobState) observeStart(startTime int64) bool {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	renewed := js.startTime != 0 && startTime != 0 && startTime != js.startTime
+	if renewed {
+		js.newRun()
+	}
+	if startTime != 0 {
+		js.startTime = startTime
+	}
+	return renewed
+}
+
+// newRun forgets everything known about the job's previous run: the
+// checkpoint configuration, vertices, placement, acknowledgement analysis,
+// back-pressure and the failure ledger, whose ids a new run reuses. The
+// caller holds js.mu and records the counts of the new run.
+func (js *jobState) newRun() {
+	js.config = nil
+	js.vertices = nil
+	js.placement = nil
+	js.acks = nil
+	js.pressure = nil
+	js.failures = failureLedger{}
+	js.seen = false
+	js.counts = flinkapi.CheckpointCounts{}
+	js.run++
 }
 
 // checkpointConfig returns the job's checkpoint configuration, fetched
@@ -323,19 +440,26 @@ func (js *jobState) loadVertices(s *Scrape, jobID string) error {
 	if js.vertices != nil {
 		return nil
 	}
+	sent := s.clockNow()
 	job, err := s.client.Job(s.ctx, jobID)
 	if err != nil {
 		return err
 	}
+	s.state.noteJobManagerTime(job.Now, sent, s.clockNow())
 	js.vertices = job.Vertices
 	return nil
 }
 
-// failureLedger counts each failed checkpoint once by reason. It remembers
-// the ids it counted only while they can still appear in the history.
+// failureLedger counts each failed checkpoint of one run once by reason.
+// It remembers the ids it counted only while they can still appear in the
+// history. unseen accounts for the failures Flink counts that the ledger
+// never classified: those before the exporter started or that left the
+// history between two scrapes, and failures while triggering, which never
+// reach it.
 type failureLedger struct {
 	seen   map[int64]bool
 	counts map[string]float64
+	unseen float64
 }
 
 // record counts the failed checkpoints among cps not counted before, and
@@ -364,8 +488,21 @@ func (l *failureLedger) record(cps []*flinkapi.CheckpointStatistics) {
 	}
 }
 
+// settleUnseen sets the unseen count to Flink's failed count minus the
+// classified ones, never below zero and never below its previous value,
+// so that it is a counter within a run; with it the reasons add up to
+// Flink's count in the same answer (unless a failure first counted as
+// unseen shows up in the history later, when they exceed it by as many).
+func (l *failureLedger) settleUnseen(failed int64) {
+	var classified float64
+	for _, n := range l.counts {
+		classified += n
+	}
+	l.unseen = max(l.unseen, float64(failed)-classified)
+}
+
 // recordFailures counts new failures of the job and returns the totals by
-// reason.
+// reason, ReasonUnseen included.
 func (js *jobState) recordFailures(stats *flinkapi.CheckpointingStatistics) map[string]float64 {
 	js.mu.Lock()
 	defer js.mu.Unlock()
@@ -379,9 +516,12 @@ func (js *jobState) recordFailures(stats *flinkapi.CheckpointingStatistics) map[
 	}
 	l := &js.failures
 	l.record(cps)
-	out := make(map[string]float64, len(FailureReasons()))
-	for _, r := range FailureReasons() {
+	l.settleUnseen(stats.Counts.Failed)
+	reasons := FailureReasons()
+	out := make(map[string]float64, len(reasons))
+	for _, r := range reasons {
 		out[r] = l.counts[r]
 	}
+	out[ReasonUnseen] = l.unseen
 	return out
 }

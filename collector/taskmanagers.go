@@ -43,7 +43,7 @@ func (c *taskManagersCollector) Update(s *Scrape, ch chan<- prometheus.Metric) e
 	ids := make([]string, 0, len(tms))
 	for _, tm := range tms {
 		ids = append(ids, tm.ID)
-		c.updateInfo(tm, s.Now(), ch)
+		c.updateInfo(tm, s.JobManagerNow(), ch)
 	}
 	s.state.metrics.forgetTaskManagers(ids)
 	return forEachTaskManager(tms, func(tm flinkapi.TaskManagerInfo) error {
