@@ -47,7 +47,7 @@ func newCheckpointsCollector() Collector {
 	c.lastFailure = c.add("job", "last_checkpoint_failure_timestamp_seconds", "When the latest failed checkpoint failed, from "+src+" latest.failed.failure_timestamp.", jobLabels...)
 	c.lastRestore = c.add("job", "last_checkpoint_restore_timestamp_seconds", "When the job last restored from a checkpoint, from "+src+" latest.restored.restore_timestamp.", jobLabels...)
 
-	c.ratio = c.add("job", "checkpoint_duration_to_timeout_ratio", "End-to-end duration of the latest completed checkpoint over the checkpoint timeout; 1 means it took all the time it may.", jobLabels...)
+	c.ratio = c.add("job", "checkpoint_duration_to_timeout_ratio", "Longest end-to-end duration over the checkpoint timeout among the checkpoints completed since the previous scrape (from "+src+" history and latest.completed, each id once; the latest completed one at the first scrape), kept until another completes: a near-expiry followed by a fast checkpoint within one scrape interval still shows; 1 means it took all the time it may.", jobLabels...)
 	c.inProgressAge = c.add("job", "checkpoint_in_progress_age_seconds", "Age of the oldest in-progress checkpoint (now minus its trigger time); 0 when none is in progress.", jobLabels...)
 	c.inProgressRatio = c.add("job", "checkpoint_in_progress_to_timeout_ratio", "Age of the oldest in-progress checkpoint over the checkpoint timeout: the warning before it expires; 0 when none is in progress.", jobLabels...)
 	c.growth = c.add("job", "checkpoint_state_growth_bytes_per_second", "Least-squares slope of the full state size of the completed checkpoints in "+src+" history against their completion time; absent with fewer than two.", jobLabels...)
@@ -109,8 +109,8 @@ func (c *checkpointsCollector) updateJob(s *Scrape, j flinkapi.JobOverview, ch c
 		return err
 	}
 	c.updateConfig(cfg, l, ch)
-	if last := stats.Latest.Completed; last != nil {
-		if r, ok := DurationToTimeoutRatio(last.EndToEndDuration, cfg.Timeout); ok {
+	if worst, ok := js.worstCompletedDuration(stats); ok {
+		if r, ok := DurationToTimeoutRatio(worst, cfg.Timeout); ok {
 			gauge(ch, c.ratio, r, l...)
 		}
 	}
@@ -147,4 +147,37 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// durationWindow remembers, for one job, the newest completed checkpoint
+// id seen and the longest end-to-end duration among the checkpoints that
+// completed between the last two scrapes that saw a new one.
+type durationWindow struct {
+	lastID  int64
+	worstMs int64
+	ok      bool
+}
+
+// worstCompletedDuration returns the longest end-to-end duration, in ms,
+// of the checkpoints completed since the previous scrape, each id counted
+// once; when none completed since, the value of the previous scrape. The
+// first scrape, and the first after the ids started over (a new run),
+// take the latest completed checkpoint alone.
+func (js *jobState) worstCompletedDuration(stats *flinkapi.CheckpointingStatistics) (int64, bool) {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	w := &js.durations
+	latest := stats.Latest.Completed
+	if latest == nil {
+		*w = durationWindow{}
+		return 0, false
+	}
+	if !w.ok || latest.ID < w.lastID {
+		*w = durationWindow{lastID: latest.ID, worstMs: latest.EndToEndDuration, ok: true}
+		return w.worstMs, true
+	}
+	if worst, newest, ok := WorstCompletedDuration(stats, w.lastID); ok {
+		w.lastID, w.worstMs = newest, worst
+	}
+	return w.worstMs, true
 }

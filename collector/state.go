@@ -132,8 +132,11 @@ type jobState struct {
 	placement map[string][]string
 	// acks holds the job's acknowledgement analyses by kind
 	// (ackLatestCompleted, ackInProgress, ackLatestFailed).
-	acks     map[string]*ackEntry
-	failures failureLedger
+	acks map[string]*ackEntry
+	// durations is the slowest checkpoint completed between the last two
+	// scrapes (checkpoints.go).
+	durations durationWindow
+	failures  failureLedger
 	// pressure is each vertex's back-pressure as last read, with when it
 	// expires (the metrics TTL after it was read).
 	pressure map[string]pressureEntry
