@@ -420,3 +420,60 @@ func TestJoinedScrapeOutOfTimeReportsWhatItKnows(t *testing.T) {
 		t.Errorf("leading scrape: taskmanagers success = %v, want 1", v)
 	}
 }
+
+// TestFailureLedgerNewRunAgainstSimulator: the simulator's JobManager
+// restarts without HA in the short-timeout scenario and its checkpoint ids
+// start over; in the first scrape after it, the failures by reason are
+// those of the new run's history, each once, ids the previous run used
+// included, plus the unseen rest of Flink's count; in every scrape they add
+// up to Flink's count.
+func TestFailureLedgerNewRunAgainstSimulator(t *testing.T) {
+	c := newSimCluster(t, flinksim.Config{Scenario: "short-timeout"})
+	c.clock.Advance(5 * time.Minute)
+	gatherSeries(t, c.exporter)
+	c.sim.RestartJobManagerWithoutHA()
+	for i, step := range []time.Duration{2 * time.Minute, 15 * time.Second, 15 * time.Second} {
+		c.clock.Advance(step)
+		got := gatherSeries(t, c.exporter)
+		jobs, err := c.client.JobsOverview(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, j := range jobs.Jobs {
+			stats, err := c.client.Checkpoints(context.Background(), j.ID)
+			if flinkapi.IsNotFound(err) {
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]float64{}
+			seen := map[int64]bool{}
+			cps := append([]flinkapi.CheckpointStatistics{}, stats.History...)
+			if stats.Latest.Failed != nil {
+				cps = append(cps, *stats.Latest.Failed)
+			}
+			for _, cp := range cps {
+				if cp.Status == flinkapi.CheckpointFailed && !seen[cp.ID] {
+					seen[cp.ID] = true
+					msg, _ := cp.FailureMessage.Get()
+					want[ClassifyFailure(msg)]++
+				}
+			}
+			if unseen := float64(stats.Counts.Failed) - float64(len(seen)); unseen > 0 {
+				want[ReasonUnseen] = unseen
+			}
+			got := failuresOf(map[string]series{"flink_job_checkpoint_failures_total": got["flink_job_checkpoint_failures_total"].withLabel("job_id=" + j.ID)})
+			if i == 0 && !sameCounts(got, want) {
+				t.Errorf("scrape %d after the restart, %s: failures = %v, want %v", i, j.Name, got, want)
+			}
+			var sum float64
+			for _, v := range got {
+				sum += v
+			}
+			if sum != float64(stats.Counts.Failed) {
+				t.Errorf("scrape %d after the restart, %s: failures add up to %v, Flink counts %d", i, j.Name, sum, stats.Counts.Failed)
+			}
+		}
+	}
+}

@@ -16,7 +16,16 @@ const maxExceptionHistory = 16
 // history and latest cleared), checkpoint ids continue where they were,
 // jobs get a new start-time, TaskManagers re-register, and the metric
 // endpoints warm up again for Config.MetricsWarmup.
-func (s *Simulator) RestartJobManager() {
+func (s *Simulator) RestartJobManager() { s.restartJobManager(true) }
+
+// RestartJobManagerWithoutHA simulates a JobManager that restarts without
+// high availability (or a job submitted again under the same fixed id, as
+// application mode does): every running job starts from scratch with the
+// same id and a new start-time, its checkpoint statistics start over and
+// so do its checkpoint ids, from 1, with no restore counted.
+func (s *Simulator) RestartJobManagerWithoutHA() { s.restartJobManager(false) }
+
+func (s *Simulator) restartJobManager(ha bool) {
 	s.withModel(func(m *model, now int64) {
 		m.jmStart = now
 		m.metricsReadyAt = now + m.cfg.MetricsWarmup.Milliseconds()
@@ -31,7 +40,11 @@ func (s *Simulator) RestartJobManager() {
 			j.attempt, j.restarts, j.exceptions = 0, 0, nil
 			if old := j.coord; old != nil {
 				j.coord = old.resetForNewJobManager()
-				j.coord.restoreFrom(j.id, old.retained, now, now)
+				retained := old.retained
+				if !ha {
+					j.coord.nextID, j.coord.retained, retained = 1, nil, nil
+				}
+				j.coord.restoreFrom(j.id, retained, now, now)
 			}
 		}
 	})

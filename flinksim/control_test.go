@@ -85,6 +85,35 @@ func TestRestartJobManager(t *testing.T) {
 	}
 }
 
+// TestRestartJobManagerWithoutHA checks a JobManager restart without HA:
+// counts start over with no restore, history and latest are cleared, the
+// job gets a new start-time and its checkpoint ids start over from 1.
+func TestRestartJobManagerWithoutHA(t *testing.T) {
+	ts := newTestSim(t, Config{})
+	job := ts.JobIDs()[0]
+	if before := checkpointsOf(ts, job); maxID(before) < 3 {
+		t.Fatalf("too few checkpoints before the restart: %+v", before.Counts)
+	}
+	ts.clock.Advance(time.Second)
+	ts.RestartJobManagerWithoutHA()
+	after := checkpointsOf(ts, job)
+	if after.Counts != (flinkapi.CheckpointCounts{}) || len(after.History) != 0 || after.Latest.Restored != nil {
+		t.Errorf("after restart: counts %+v, %d history entries, latest.restored %+v", after.Counts, len(after.History), after.Latest.Restored)
+	}
+	if d := getJSON[flinkapi.JobDetails](ts, "/jobs/"+job); d.StartTime != ts.nowMs() {
+		t.Errorf("start-time %d, want the restart time %d", d.StartTime, ts.nowMs())
+	}
+	ts.clock.Advance(30 * time.Second)
+	later := checkpointsOf(ts, job)
+	ids := map[int64]bool{}
+	for _, cp := range later.History {
+		ids[cp.ID] = true
+	}
+	if later.Counts.Total == 0 || !ids[1] || maxID(later) != later.Counts.Total {
+		t.Errorf("ids after the restart must start over from 1: counts %+v, ids %v", later.Counts, ids)
+	}
+}
+
 // TestRestartJob checks a job failover: the pending checkpoint fails with
 // Flink's failover text, the restore is counted, subtasks run a new
 // attempt, ids continue and the failure shows in /exceptions and numRestarts.
