@@ -207,3 +207,28 @@ func TestAckAnalysisInProgressWaitsForHalfTheTimeout(t *testing.T) {
 		}
 	}
 }
+
+// TestAckAnalysisAgeGrows: while the latest completed checkpoint cannot
+// be analysed (its details left the history), the analysis of the older
+// one is served with the id it describes and an age that grows from the
+// last scrape that saw it current.
+func TestAckAnalysisAgeGrows(t *testing.T) {
+	jm, srv := newTroubleJM(t)
+	clock := flinksim.NewManualClock(time.UnixMilli(1_700_000_060_000))
+	e := newClockedExporter(t, srv.URL, clock, DefaultMetricsTTL, "checkpoint_acks")
+	gatherSeries(t, e)
+	clock.Advance(10 * time.Second)
+	gatherSeries(t, e) // checkpoint 10 still the latest: confirmed at +10 s
+	jm.setCheckpoints(13, 1_700_000_070_000, 2000)
+	for _, wantAge := range []float64{15, 30} {
+		clock.Advance(15 * time.Second)
+		got := gatherSeries(t, e)
+		completed := []string{"job_id=" + troubleJob, "checkpoint=latest_completed"}
+		if id := got["flink_job_checkpoint_ack_analysis_checkpoint_id"].withLabel(completed...).one(t, "id"); id != 10 {
+			t.Errorf("analysis of checkpoint %v, want 10", id)
+		}
+		if age := got["flink_job_checkpoint_ack_analysis_age_seconds"].withLabel(completed...).one(t, "age"); age != wantAge {
+			t.Errorf("age %v, want %v", age, wantAge)
+		}
+	}
+}

@@ -85,9 +85,15 @@ func (c *backPressureCollector) Update(s *Scrape, ch chan<- prometheus.Metric) e
 		ref := refs[picked[n]]
 		return plans[ref.job].refresh(s, ref.vertex)
 	})
+	// A refresh that failed means the endpoint fails: what it said before
+	// is past its TTL (else it would not have been asked) and is dropped,
+	// as is every other answer past its TTL, of any job, instead of being
+	// served as current while it waits for its turn.
+	endpointFailed := false
 	for n, err := range vertexErrs {
 		if job := refs[picked[n]].job; err != nil {
 			errs[job] = errors.Join(errs[job], err)
+			endpointFailed = true
 		}
 	}
 
@@ -97,7 +103,16 @@ func (c *backPressureCollector) Update(s *Scrape, ch chan<- prometheus.Metric) e
 		if p.js == nil {
 			continue
 		}
-		p.js.storePressure(now.Add(ttl), p.vertices, p.fetched)
+		var expired []string
+		if endpointFailed {
+			for id, e := range p.entries {
+				if _, ok := p.fetched[id]; !ok && !now.Before(e.expires) {
+					expired = append(expired, id)
+					delete(p.entries, id)
+				}
+			}
+		}
+		p.js.storePressure(now.Add(ttl), p.vertices, p.fetched, expired)
 		for _, v := range p.vertices {
 			e, ok := p.fetched[v.ID]
 			if !ok {
@@ -311,12 +326,16 @@ func (js *jobState) pressureSnapshot(s *Scrape, jobID string) ([]flinkapi.JobVer
 
 // storePressure remembers the entries just fetched until expires (with a
 // zero TTL, due again at the next scrape) and forgets those of vertices the
-// job no longer has.
-func (js *jobState) storePressure(expires time.Time, vertices []flinkapi.JobVertex, fetched map[string]pressureEntry) {
+// job no longer has and the expired ones given: read from an endpoint that
+// now fails, they must not be served.
+func (js *jobState) storePressure(expires time.Time, vertices []flinkapi.JobVertex, fetched map[string]pressureEntry, expired []string) {
 	js.mu.Lock()
 	defer js.mu.Unlock()
 	if js.pressure == nil {
 		js.pressure = map[string]pressureEntry{}
+	}
+	for _, id := range expired {
+		delete(js.pressure, id)
 	}
 	for id, e := range fetched {
 		e.expires = expires
