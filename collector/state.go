@@ -225,6 +225,7 @@ func (js *jobState) newRun() {
 	js.vertices = nil
 	js.placement = nil
 	js.acks = nil
+	js.durations = durationWindow{}
 	js.pressure = nil
 	js.failures = failureLedger{}
 	js.seen = false
