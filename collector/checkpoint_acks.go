@@ -78,9 +78,10 @@ func newCheckpointAcksCollector() Collector {
 	c.analysisID = c.add("job", "checkpoint_ack_analysis_checkpoint_id", "Id of the checkpoint the acknowledgement analysis describes;"+which, jobKind...)
 	c.analysisTrigger = c.add("job", "checkpoint_ack_analysis_trigger_timestamp_seconds", "Trigger time of the checkpoint the acknowledgement analysis describes, from /jobs/:jobid/checkpoints trigger_timestamp;"+which, jobKind...)
 	c.analysisAge = c.add("job", "checkpoint_ack_analysis_age_seconds", "Seconds since the exporter last knew the acknowledgement analysis current: since it read the subtask details of the checkpoint in progress, or since it last saw the analysed checkpoint still be the latest completed or failed one (it grows while a newer one waits for its analysis);"+which, jobKind...)
-	c.analysisPending = c.add("job", "checkpoint_ack_analysis_pending_seconds", "How long the subtasks that had not acknowledged had been pending: trigger to the read of the details (in_progress) or to the failure (latest_failed);"+which, jobKind...)
-	c.vertexPending = c.add("job_vertex", "checkpoint_subtasks_pending", "Subtasks of the vertex that had not acknowledged the checkpoint (status pending_or_failed in "+details+");"+which, vertexKind...)
-	c.tmPending = c.add("taskmanager", "checkpoint_subtasks_pending", "Subtasks of the job on this TaskManager that had not acknowledged the checkpoint (status pending_or_failed in "+details+", mapped through /jobs/:jobid/vertices/:vertexid taskmanager-id); 0 for a TaskManager whose subtasks all acknowledged;"+which, tmKind...)
+	c.analysisPending = c.add("job", "checkpoint_ack_analysis_pending_seconds", "How long the subtasks that had not acknowledged had been pending: trigger to the read of the details (in_progress) or to the failure (latest_failed); checkpoint is in_progress or latest_failed.", jobKind...)
+	const trouble = " checkpoint is in_progress (the oldest in progress, analysed once it ran for half its timeout, re-read at every scrape) or latest_failed; every subtask of a completed checkpoint acknowledged."
+	c.vertexPending = c.add("job_vertex", "checkpoint_subtasks_pending", "Subtasks of the vertex that had not acknowledged the checkpoint (status pending_or_failed in "+details+");"+trouble, vertexKind...)
+	c.tmPending = c.add("taskmanager", "checkpoint_subtasks_pending", "Subtasks of the job on this TaskManager that had not acknowledged the checkpoint (status pending_or_failed in "+details+", mapped through /jobs/:jobid/vertices/:vertexid taskmanager-id); 0 for a TaskManager whose subtasks all acknowledged;"+trouble, tmKind...)
 	c.phaseMax = c.add("job_vertex", "checkpoint_acknowledged_phase_max_seconds", "Slowest phase among the subtasks that did acknowledge a checkpoint in trouble, from "+details+": phase is ack (end_to_end_duration), sync, async, alignment, start_delay or unexplained (ack minus the others); checkpoint is in_progress or latest_failed (the latest completed one has its own series).", append(append([]string{}, vertexKind...), "phase")...)
 	return c
 }
@@ -329,13 +330,15 @@ func (c *checkpointAcksCollector) emit(s *Scrape, p *ackPlan, ch chan<- promethe
 		gauge(ch, c.analysisID, float64(a.CheckpointID), kl...)
 		gauge(ch, c.analysisTrigger, msToSeconds(e.trigger), kl...)
 		gauge(ch, c.analysisAge, max(0, s.Now().Sub(e.confirmed).Seconds()), kl...)
-		if t.kind != ackLatestCompleted {
-			gauge(ch, c.analysisPending, e.pendingFor, kl...)
+		if t.kind == ackLatestCompleted {
+			// Every subtask of a completed checkpoint acknowledged.
+			continue
 		}
+		gauge(ch, c.analysisPending, e.pendingFor, kl...)
 		for _, v := range a.Vertices {
 			vl := []string{j.ID, j.Name, v.VertexID, e.names[v.VertexID], t.kind}
 			gauge(ch, c.vertexPending, float64(v.Pending), vl...)
-			if t.kind == ackLatestCompleted || v.Acked == 0 {
+			if v.Acked == 0 {
 				continue
 			}
 			for _, ph := range []struct {

@@ -118,8 +118,8 @@ func TestSeriesOfLargeCluster(t *testing.T) {
 		t.Errorf("%d series exceed the documented bound %d", total, bound)
 	}
 	// The bound counts the analyses of checkpoints in progress and failed
-	// (J·(15·V + 3·T + 8) series), which a healthy cluster seldom has.
-	if healthy := bound - 100*(15*5+3*100+8); total < healthy/2 {
+	// (J·(14·V + 2·T + 8) series), which a healthy cluster seldom has.
+	if healthy := bound - 100*(14*5+2*100+8); total < healthy/2 {
 		t.Errorf("%d series, far below the bound %d of a healthy cluster: the cluster was not fully scraped", total, healthy)
 	}
 }
