@@ -62,7 +62,9 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/flink-local-stack.XXXXXX")
 pids=()
 names=()
 stop() {
-  trap - EXIT INT TERM
+  # A second Ctrl-C or TERM must not cut the cleanup short.
+  trap - EXIT
+  trap '' INT TERM
   say "stopping"
   local pid
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
