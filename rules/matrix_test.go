@@ -210,6 +210,26 @@ func scenarios() []scenario {
 			fire: []string{"FlinkCheckpointsNotCompleting", "FlinkCheckpointInProgressNearTimeout"},
 		},
 		{
+			// The straggler of taskmanager-overload when every checkpoint
+			// expires: no new acknowledgement latency (the latest completed
+			// checkpoint was healthy), but the checkpoint in progress waits
+			// for tm-1 alone.
+			name: "taskmanager-overload-expiring",
+			change: func(s map[string]series) {
+				set(s, "cpu-tm-1", constant(0.95))
+				set(s, "gc-tm-1", growing(18))
+				set(s, "heapused-tm-1", constant(960*mib))
+				set(s, "completed", constant(0))
+				set(s, "inprogress", constant(0.7))
+				set(s, "failures-expired", growing(3))
+				s["pending-seconds"] = series{"flink_job_checkpoint_ack_analysis_pending_seconds", jobLabels + `,checkpoint="in_progress"`, constant(7)}
+				for i, tm := range []string{"tm-1", "tm-2", "tm-3"} {
+					s["pending-"+tm] = series{"flink_taskmanager_checkpoint_subtasks_pending", jobLabels + `,checkpoint="in_progress",tm_id="` + tm + `"`, constant(float64(2 * max(0, 1-i)))}
+				}
+			},
+			fire: []string{"FlinkCheckpointTaskManagerStraggler/taskmanager-overload", "FlinkCheckpointsFailing", "FlinkCheckpointsNotCompleting", "FlinkCheckpointInProgressNearTimeout"},
+		},
+		{
 			name: "host-starved-straggler",
 			change: func(s map[string]series) {
 				set(s, "ack-tm-1", constant(3.4))
