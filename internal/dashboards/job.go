@@ -188,12 +188,13 @@ func evidence() map[string]timeSeries {
 		},
 		"taskmanager-overload": {
 			title:       "Evidence: acknowledgement per TaskManager and its CPU",
-			description: "The slowest acknowledgement of the job's subtasks on each TaskManager (line: 1 s; FlinkCheckpointTaskManagerStraggler fires above it when the TaskManager is also twice as late as the job's fastest one and overloaded) beside each TaskManager's JVM CPU load (right axis, line: 0.8): the straggler is slow and busy.",
+			description: "The slowest acknowledgement of the job's subtasks on each TaskManager (line: 1 s; FlinkCheckpointTaskManagerStraggler fires above it when the TaskManager is also twice as late as the job's fastest one and overloaded) beside each TaskManager's JVM CPU load (right axis, line: 0.8): the straggler is slow and busy. When checkpoints do not complete, the subtasks each TaskManager has not acknowledged of the checkpoint in progress or the latest failed one (flink_taskmanager_checkpoint_subtasks_pending) name the TaskManager they wait for.",
 			unit:        unitSeconds,
 			limit:       above(thresholdStraggler),
 			queries: []query{
 				{expr: `max by (instance, tm_id) (` + sel("flink_taskmanager_checkpoint_ack_latency_max_seconds", byJob) + `)`, legend: "{{tm_id}} ack latency"},
 				{expr: sel("flink_taskmanager_jvm_cpu_load_ratio", byInstance), legend: "{{tm_id}} CPU", unit: unitRatio, limit: above(thresholdCPU)},
+				{expr: `max by (instance, tm_id, checkpoint) (` + sel("flink_taskmanager_checkpoint_subtasks_pending", byJob) + `)`, legend: "{{tm_id}} subtasks pending ({{checkpoint}})", unit: unitShort, noLimit: true},
 			},
 		},
 		"short-timeout": {
