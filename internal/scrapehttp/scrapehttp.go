@@ -6,9 +6,12 @@ package scrapehttp
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
@@ -71,9 +74,31 @@ func Handler(exp *collector.Exporter, fallback, offset time.Duration, logger log
 	})
 }
 
-// errorLogger adapts go-kit to promhttp's error log.
+// errorLogger adapts go-kit to promhttp's error log. promhttp hands it its
+// message and the error as separate values; they are joined into one string
+// here, since logfmt cannot encode a []any and would log only
+// "unsupported value type" in place of the error.
 type errorLogger struct{ logger log.Logger }
 
+// MaxLogValue bounds the error text of one log line: a gather error lists
+// every failed series, which on a large cluster makes lines of megabytes.
+const MaxLogValue = 4096
+
 func (l errorLogger) Println(v ...any) {
-	level.Error(l.logger).Log("msg", "error gathering metrics", "err", v)
+	text := strings.TrimSpace(fmt.Sprintln(v...))
+	level.Error(l.logger).Log("msg", "error gathering metrics", "err", Truncate(text, MaxLogValue))
+}
+
+// Truncate cuts s to at most limit bytes (on a rune boundary) and, when it
+// cut, notes the size of the whole, so that a log line stays readable and
+// still says how much was left out.
+func Truncate(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s... (truncated, %d bytes in all)", s[:cut], len(s))
 }
