@@ -40,7 +40,7 @@ type Client struct {
 	base      *url.URL
 	http      *http.Client
 	maxBytes  int64
-	slots     chan struct{}
+	slots     *limiter
 	inst      *Instrumentation
 	userAgent string
 }
@@ -75,7 +75,7 @@ func NewClient(baseURL string, opts Options) (*Client, error) {
 		c.maxBytes = DefaultMaxResponseBytes
 	}
 	if opts.MaxConcurrentRequests > 0 {
-		c.slots = make(chan struct{}, opts.MaxConcurrentRequests)
+		c.slots = newLimiter(opts.MaxConcurrentRequests)
 	}
 	return c, nil
 }
@@ -164,17 +164,12 @@ func (c *Client) acquire(ctx context.Context) error {
 	if c.slots == nil {
 		return nil
 	}
-	select {
-	case c.slots <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return c.slots.acquire(ctx, priorityOf(ctx))
 }
 
 func (c *Client) release() {
 	if c.slots != nil {
-		<-c.slots
+		c.slots.release()
 	}
 }
 
