@@ -76,7 +76,16 @@ func (c *Cluster) UnmarshalYAML(unmarshal func(any) error) error {
 // collector names a cluster may enable. Relative file names (certificates,
 // password files) stay relative to the working directory; LoadFile makes
 // them relative to the file.
+//
+// Its errors never repeat a secret of data: a URL field that does not
+// parse is named with its credentials hidden, and any inline secret
+// (refused, but perhaps quoted by a parser) is replaced by "<secret>".
 func Load(data []byte, collectors []string) (*Config, error) {
+	cfg, err := load(data, collectors)
+	return cfg, newRedactor(data).error(err)
+}
+
+func load(data []byte, collectors []string) (*Config, error) {
 	cfg := &Config{}
 	if err := yaml.UnmarshalStrict(data, cfg); err != nil {
 		return nil, err
@@ -90,20 +99,28 @@ func Load(data []byte, collectors []string) (*Config, error) {
 // LoadFile reads, parses and validates the configuration file; file names
 // in it are relative to its directory.
 func LoadFile(path string, collectors []string) (*Config, error) {
+	cfg, _, err := loadFile(path, collectors)
+	return cfg, err
+}
+
+// loadFile is LoadFile, and the redactor of the file's secrets for the
+// errors that come later (building the clients).
+func loadFile(path string, collectors []string) (*Config, *redactor, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("read config file: %w", err)
+		return nil, newRedactor(nil), fmt.Errorf("read config file: %w", err)
 	}
-	cfg, err := Load(data, collectors)
+	r := newRedactor(data)
+	cfg, err := load(data, collectors)
 	if err != nil {
-		return nil, fmt.Errorf("config file %s: %w", path, err)
+		return nil, r, fmt.Errorf("config file %s: %w", path, r.error(err))
 	}
 	dir := filepath.Dir(path)
 	for name, c := range cfg.Clusters {
 		c.HTTPClientConfig.SetDirectory(dir)
 		cfg.Clusters[name] = c
 	}
-	return cfg, nil
+	return cfg, r, nil
 }
 
 // Names returns the cluster names, sorted.
@@ -116,9 +133,18 @@ func (c *Config) Names() []string {
 	return names
 }
 
+// ErrNoClusters refuses a configuration that names no cluster: an empty
+// file, or one whose clusters: is empty or misspelt at the top, would
+// otherwise be taken and silently drop every cluster /probe serves.
+var ErrNoClusters = errors.New("no cluster configured: the file must name at least one cluster under clusters:")
+
 // Validate checks every cluster; the first mistake of each cluster is
-// reported, all clusters at once.
+// reported, all clusters at once. A configuration without clusters is
+// refused (ErrNoClusters).
 func (c *Config) Validate(collectors []string) error {
+	if len(c.Clusters) == 0 {
+		return ErrNoClusters
+	}
 	var errs []error
 	for _, name := range c.Names() {
 		if err := validateName(name); err != nil {
@@ -176,15 +202,13 @@ func ValidateURL(raw string) error {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		var uerr *url.Error
-		if errors.As(err, &uerr) {
-			err = uerr.Err // url.Error repeats the URL, credentials included
-		}
-		return fmt.Errorf("not a URL: %w", err)
+		// url.Error repeats the URL, credentials included, and its cause
+		// may quote a piece of a malformed password.
+		return parseURLError(raw)
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("%q: scheme must be http or https", u.Redacted())
+		return fmt.Errorf("%q: scheme must be http or https", RedactURL(raw))
 	case u.Host == "":
 		return fmt.Errorf("%q: no host", u.Redacted())
 	case u.User != nil:
@@ -236,6 +260,18 @@ var secretFields = []secretField{
 		return u != nil && u.User != nil
 	}, "a proxy_connect_header from a file (not supported) or a proxy without credentials"},
 	{"proxy_connect_header", func(h *promconfig.HTTPClientConfig) bool { return len(h.ProxyConnectHeader) > 0 }, "a proxy without credentials"},
+	{"oauth2.proxy_url credentials", func(h *promconfig.HTTPClientConfig) bool {
+		return h.OAuth2 != nil && h.OAuth2.ProxyURL.URL != nil && h.OAuth2.ProxyURL.URL.User != nil
+	}, "a proxy without credentials"},
+	{"oauth2.proxy_connect_header", func(h *promconfig.HTTPClientConfig) bool {
+		return h.OAuth2 != nil && len(h.OAuth2.ProxyConnectHeader) > 0
+	}, "a proxy without credentials"},
+	{"oauth2.token_url credentials", func(h *promconfig.HTTPClientConfig) bool {
+		return h.OAuth2 != nil && strings.Contains(h.OAuth2.TokenURL, "@")
+	}, "oauth2.client_id with client_secret_file"},
+	{"http_headers values of a credential header", func(h *promconfig.HTTPClientConfig) bool {
+		return credentialHeaderValues(h) != ""
+	}, "http_headers files"},
 	{"http_headers secrets", func(h *promconfig.HTTPClientConfig) bool {
 		if h.HTTPHeaders == nil {
 			return false
@@ -247,6 +283,39 @@ var secretFields = []secretField{
 		}
 		return false
 	}, "http_headers files"},
+}
+
+// credentialWords mark a header name that carries a credential: its value
+// is a secret. http_headers values stay allowed for other headers (a
+// tenant id such as X-Scope-OrgID, a routing header), which are no secret
+// and are easier to read inline; a credential header comes from a file
+// (http_headers files), like every other secret. Values are never logged
+// either way.
+var credentialWords = []string{"auth", "token", "key", "secret", "cookie", "session", "passw", "credential", "signature", "jwt"}
+
+// credentialHeaderValues returns the first header with inline values whose
+// name looks like a credential, or "".
+func credentialHeaderValues(h *promconfig.HTTPClientConfig) string {
+	if h.HTTPHeaders == nil {
+		return ""
+	}
+	names := make([]string, 0, len(h.HTTPHeaders.Headers))
+	for name := range h.HTTPHeaders.Headers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if len(h.HTTPHeaders.Headers[name].Values) == 0 {
+			continue
+		}
+		lower := strings.ToLower(name)
+		for _, w := range credentialWords {
+			if strings.Contains(lower, w) {
+				return name
+			}
+		}
+	}
+	return ""
 }
 
 // inlineSecret rejects a secret written in the configuration itself.

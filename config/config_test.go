@@ -1,6 +1,8 @@
 package config
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -152,6 +154,18 @@ func TestClusterEqual(t *testing.T) {
 	} {
 		if base.Equal(load(other)) {
 			t.Errorf("a changed cluster is equal:\n%s", other)
+		}
+	}
+}
+
+// TestLoadRefusesNoClusters: a file that names no cluster (empty, only a
+// comment, an empty clusters:) is refused, since it would silently drop
+// every cluster /probe serves.
+func TestLoadRefusesNoClusters(t *testing.T) {
+	for _, data := range []string{"", "# nothing yet\n", "clusters:\n", "clusters: {}\n"} {
+		_, err := Load([]byte(data), collectors)
+		if !errors.Is(err, ErrNoClusters) || !strings.Contains(fmt.Sprint(err), "no cluster configured") {
+			t.Errorf("%q: %v, want the refusal of a file without clusters", data, err)
 		}
 	}
 }

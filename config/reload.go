@@ -62,13 +62,18 @@ func (r *Reloader) Collect(ch chan<- prometheus.Metric) {
 	r.timestamp.Collect(ch)
 }
 
-// Reload loads the configuration file and applies it.
+// Reload loads the configuration file and applies it. A file without
+// clusters is refused like any other mistake (ErrNoClusters), so a reload
+// that would empty the exporter keeps the clusters it has. Its errors
+// never show a secret of the file.
 func (r *Reloader) Reload() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	cfg, err := LoadFile(r.file, r.collectors)
+	cfg, redact, err := loadFile(r.file, r.collectors)
 	if err == nil {
-		err = r.apply(cfg)
+		// Building a cluster's client can fail on a field the file
+		// holds; its error must not show the file's secrets either.
+		err = redact.error(r.apply(cfg))
 	}
 	if err != nil {
 		r.success.Set(0)
