@@ -157,6 +157,9 @@ func decodeAnswer(endpoint string, status int, body []byte, out any) (invalid bo
 	if err := json.Unmarshal(body, out); err != nil {
 		return true, fmt.Errorf("GET %s: decode answer: %w", endpoint, err)
 	}
+	if err := CheckAnswer(endpoint, body, out); err != nil {
+		return true, err
+	}
 	return false, nil
 }
 

@@ -179,12 +179,19 @@ func archiveTarget(path string) (t *target, known bool) {
 }
 
 // decodeInto decodes data into a new value of tg twice: with json.Unmarshal,
-// as the client does, and strictly, to report keys the type drops.
+// as the client does, and strictly, to report keys the type drops; the
+// first must keep the validity contract (CheckAnswer).
 func decodeInto(t *testing.T, where string, tg *target, data []byte) {
 	t.Helper()
-	if err := json.Unmarshal(data, tg.new()); err != nil {
+	v := tg.new()
+	if err := json.Unmarshal(data, v); err != nil {
 		t.Errorf("%s: decode as %s: %v", where, tg.name, err)
 		return
+	}
+	// Real and constructed answers keep the validity contract: the
+	// contract refuses no answer Flink sends.
+	if err := flinkapi.CheckAnswer(where, data, v); err != nil {
+		t.Errorf("%s: a valid answer is refused: %v", where, err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

@@ -35,7 +35,7 @@ func NewInstrumentation(namespace string) *Instrumentation {
 		invalid: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace,
 			Name:      "rest_invalid_responses_total",
-			Help:      "Answers of the Flink REST API that could not be used: malformed or truncated JSON, or bodies over the size limit.",
+			Help:      "Answers of the Flink REST API that could not be used: malformed or truncated JSON, bodies over the size limit, or answers breaking the validity contract (a required field missing or null, a malformed id, a negative count or size, a number beyond 2^53).",
 		}, []string{"endpoint"}),
 	}
 }
