@@ -124,7 +124,7 @@ func (c *Client) get(ctx context.Context, endpoint, path string, query url.Value
 	}
 	defer resp.Body.Close()
 	body, readErr := readLimited(resp.Body, c.maxBytes)
-	c.inst.observe(endpoint, strconv.Itoa(resp.StatusCode), time.Since(start))
+	c.inst.observe(endpoint, answerCode(resp.StatusCode, readErr), time.Since(start))
 	if readErr != nil {
 		// Too large, or cut short of its Content-Length: an answer that
 		// came but cannot be used.
@@ -174,6 +174,22 @@ func (c *Client) release() {
 	if c.slots != nil {
 		c.slots.release()
 	}
+}
+
+// codeReadError is the code of an answer whose headers came but whose body
+// could not be read to its end (a timeout mid-body, a reset, a cut
+// connection): counted as its status, a JobManager that stalls after its
+// headers would look healthy.
+const codeReadError = "read_error"
+
+// answerCode is the code an answer is counted under: its HTTP status, or
+// codeReadError when its body failed. A body over the size limit was read
+// as far as allowed and keeps its status (it is counted invalid).
+func answerCode(status int, readErr error) string {
+	if readErr != nil && !errors.Is(readErr, ErrResponseTooLarge) {
+		return codeReadError
+	}
+	return strconv.Itoa(status)
 }
 
 // readLimited reads at most limit bytes and fails if there are more.

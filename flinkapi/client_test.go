@@ -233,7 +233,8 @@ func TestClientErrorsNeverShowCredentials(t *testing.T) {
 }
 
 // TestClientTruncatedTransfer: an answer cut short of its Content-Length
-// (the connection closed mid-body) is an error and counted invalid.
+// (the connection closed mid-body) is an error, counted invalid and
+// code="read_error".
 func TestClientTruncatedTransfer(t *testing.T) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "1000")
@@ -246,6 +247,9 @@ func TestClientTruncatedTransfer(t *testing.T) {
 	}
 	if n := testutil.ToFloat64(inst.invalid.WithLabelValues(EndpointTaskManagers)); n != 1 {
 		t.Errorf("invalid responses = %v, want 1", n)
+	}
+	if n := testutil.ToFloat64(inst.requests.WithLabelValues(EndpointTaskManagers, "read_error")); n != 1 {
+		t.Errorf(`requests{code="read_error"} = %v, want 1`, n)
 	}
 }
 
@@ -263,5 +267,34 @@ func TestClientEscapesIDsOnce(t *testing.T) {
 	}
 	if want := "/flink/taskmanagers/tm%201%2Fa/metrics"; got != want {
 		t.Fatalf("path = %q, want %q", got, want)
+	}
+}
+
+// TestClientSlowBodyCountsReadError: a JobManager that sends its headers
+// and then stalls the body past the timeout is counted
+// code="read_error", not as the 200 of its headers.
+func TestClientSlowBodyCountsReadError(t *testing.T) {
+	release := make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusOK)
+		w.Write([]byte(`{"taskmanagers":[`))
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	})
+	inst := NewInstrumentation("flink_exporter")
+	c, _ := newTestClient(t, h, Options{Instrumentation: inst, HTTPClient: &http.Client{Timeout: 200 * time.Millisecond}})
+	defer close(release)
+	if _, err := c.TaskManagers(context.Background()); err == nil || !strings.Contains(err.Error(), "read body") {
+		t.Fatalf("a stalled body: %v, want a read error", err)
+	}
+	if n := testutil.ToFloat64(inst.requests.WithLabelValues(EndpointTaskManagers, "read_error")); n != 1 {
+		t.Errorf(`requests{code="read_error"} = %v, want 1`, n)
+	}
+	if n := testutil.ToFloat64(inst.requests.WithLabelValues(EndpointTaskManagers, "200")); n != 0 {
+		t.Errorf(`requests{code="200"} = %v, want 0: a body that never came is no success`, n)
 	}
 }

@@ -24,7 +24,7 @@ func NewInstrumentation(namespace string) *Instrumentation {
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace,
 			Name:      "rest_requests_total",
-			Help:      "Requests sent to the Flink REST API, by endpoint template and HTTP status code (\"error\" when no answer arrived).",
+			Help:      "Requests sent to the Flink REST API, by endpoint template and HTTP status code (\"error\" when no answer arrived, \"read_error\" when the headers came but the body could not be read to its end).",
 		}, []string{"endpoint", "code"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: namespace,
