@@ -186,8 +186,11 @@ func TestUnreachableFlink(t *testing.T) {
 		if sample(body, `flink_exporter_rest_requests_total{code="error",endpoint="/overview"} `) != fmt.Sprint(i) {
 			t.Errorf("scrape %d: REST error count missing:\n%s", i, body)
 		}
-		errors := strings.Count(stderr.String(), "level=error")
-		if errors != i {
+		// The child writes its log line before answering the scrape, but
+		// the line reaches this process through a pipe: wait for it.
+		waitFor(t, 10*time.Second, func() bool { return strings.Count(stderr.String(), "level=error") >= i },
+			func() string { return fmt.Sprintf("after %d scrapes no error line for the last one:\n%s", i, stderr) })
+		if errors := strings.Count(stderr.String(), "level=error"); errors != i {
 			t.Fatalf("after %d scrapes %d error lines, want one per scrape:\n%s", i, errors, stderr)
 		}
 	}
