@@ -57,9 +57,29 @@ type Config struct {
 	// FinishedJobs adds FINISHED batch jobs (checkpoint endpoints 404).
 	FinishedJobs int
 
-	// RESTLatency is added to every answer, on top of the scenario's own
-	// JobManager delay and any fault latency.
+	// RESTLatency is added to every answer by the JobManager itself, on top
+	// of the scenario's own JobManager delay and any fault latency. It
+	// works with any scenario: RESTLatency 1s and RESTLatencyMax 3s make a
+	// JobManager whose REST answers take 1-3 s.
 	RESTLatency time.Duration
+	// RESTLatencyMax, when above RESTLatency, makes the added latency a
+	// uniform draw per request from [RESTLatency, RESTLatencyMax].
+	RESTLatencyMax time.Duration
+	// RESTThreads bounds how many answers the JobManager works on at once,
+	// as rest.server.numThreads (default 4) bounds Flink's REST handler
+	// executor; further requests wait for a free thread. 0 keeps the
+	// scenario's bound (none, except jobmanager-overload-slow-rest: 4).
+	RESTThreads int
+	// ExporterPathLatency is the network between the exporter and the
+	// JobManager: added to every answer Handler serves, but not to those
+	// of LocalHandler (a client on the JobManager's host, like the agent's
+	// probe), and without making the JobManager busier. It works with any
+	// scenario: with network-latency it puts the exporter across the
+	// degraded link. It adds to the scenario's own path delay.
+	ExporterPathLatency time.Duration
+	// ExporterPathLatencyMax, when above ExporterPathLatency, makes the
+	// path latency a uniform draw per request from the two.
+	ExporterPathLatencyMax time.Duration
 	// SystemResourceMetrics mirrors metrics.system-resource: when true the
 	// JobManager and TaskManagers expose System.* metrics.
 	SystemResourceMetrics bool
@@ -137,6 +157,25 @@ func (cfg Config) validate() error {
 	}
 	if cfg.RESTLatency < 0 {
 		return fmt.Errorf("negative REST latency %v", cfg.RESTLatency)
+	}
+	if cfg.RESTLatencyMax != 0 && cfg.RESTLatencyMax < cfg.RESTLatency {
+		return fmt.Errorf("REST latency max %v below REST latency %v", cfg.RESTLatencyMax, cfg.RESTLatency)
+	}
+	if cfg.RESTThreads < 0 {
+		return fmt.Errorf("negative REST threads %d", cfg.RESTThreads)
+	}
+	if cfg.ExporterPathLatency < 0 {
+		return fmt.Errorf("negative exporter path latency %v", cfg.ExporterPathLatency)
+	}
+	if cfg.ExporterPathLatencyMax != 0 && cfg.ExporterPathLatencyMax < cfg.ExporterPathLatency {
+		return fmt.Errorf("exporter path latency max %v below exporter path latency %v", cfg.ExporterPathLatencyMax, cfg.ExporterPathLatency)
+	}
+	sc, _ := lookupScenario(cfg.Scenario)
+	if cfg.Vertices < sc.MinVertices {
+		return fmt.Errorf("scenario %s needs at least %d vertices, got %d", sc.Name, sc.MinVertices, cfg.Vertices)
+	}
+	if cfg.TaskManagers < sc.MinTaskManagers {
+		return fmt.Errorf("scenario %s needs at least %d TaskManagers, got %d", sc.Name, sc.MinTaskManagers, cfg.TaskManagers)
 	}
 	if cfg.MetricsWarmup < 0 {
 		return fmt.Errorf("negative metrics warmup %v", cfg.MetricsWarmup)

@@ -1,6 +1,8 @@
 package flinksim
 
 import (
+	"slices"
+
 	"github.com/flink-exporter/flink_exporter/flinkapi"
 )
 
@@ -132,6 +134,36 @@ func (m *model) trigger(j *job, at int64) {
 		c.history[historySize] = nil
 		c.history = c.history[:historySize]
 	}
+}
+
+// timeoutSamples is how many of a job's planned checkpoints calibratedTimeout
+// looks at.
+const timeoutSamples = 40
+
+// calibratedTimeout returns the scenario's TimeoutQuantile of the durations
+// job j's first checkpoints are planned to take, so that a timeout "too
+// short for the job" is too short by the same margin at any topology: the
+// more subtasks, the later the slowest acknowledgement, whatever the
+// state per subtask.
+func (m *model) calibratedTimeout(j *job) int64 {
+	at := j.running + j.coord.interval
+	durations := make([]int64, 0, timeoutSamples)
+	for id := int64(1); id <= timeoutSamples; id++ {
+		par := checkpointParams{
+			stateBytes:  m.stateBytes(j, at),
+			asyncBaseMs: m.r.pick(m.sc.AsyncBaseMs, dAsyncBase, int64(j.n), id),
+			placement:   j.placement,
+		}
+		var last int64
+		for v := range j.vertices {
+			for i := range j.parallelism {
+				last = max(last, m.subtaskPart(j, id, &par, v, i).ackOffset())
+			}
+		}
+		durations = append(durations, last+1)
+	}
+	slices.Sort(durations)
+	return durations[int(m.sc.TimeoutQuantile*float64(len(durations)-1))]
 }
 
 // planFailure lets a checkpoint fail by the scenario's async-failure or

@@ -166,6 +166,9 @@ func (m *model) addJob(kind jobKind) {
 	j.placement = m.place(j, m.tms)
 	if kind == jobCheckpointed || kind == jobPeriodicOff {
 		j.coord = newCoordinator(m.sc, kind == jobCheckpointed, j.running)
+		if kind == jobCheckpointed && m.sc.TimeoutQuantile > 0 {
+			j.coord.timeout = m.calibratedTimeout(j)
+		}
 	}
 	m.jobs = append(m.jobs, j)
 	m.jobByID[j.id] = j

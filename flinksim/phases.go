@@ -7,6 +7,22 @@ const mib = 1 << 20
 // millisecond of barrier alignment (processed_data), about 10 MiB/s.
 const processedBytesPerAlignMs = 10 << 10
 
+// persistedBytesPerAlignMs is how much overtaken in-flight data an unaligned
+// subtask persists per millisecond its barriers take to arrive, about
+// 20 MiB/s.
+const persistedBytesPerAlignMs = 20 << 10
+
+// channelStateWriteMs is how long ChannelStateWriter needs after the last
+// barrier to finish writing the persisted buffers.
+const channelStateWriteMs = 50
+
+// defaultTransferThreads is state.backend.rocksdb.checkpoint.transfer.thread.num.
+const defaultTransferThreads = 4
+
+// miscFilesPerCheckpoint are the files an incremental RocksDB snapshot
+// uploads every time besides the new SST files: MANIFEST, CURRENT, OPTIONS.
+const miscFilesPerCheckpoint = 3
+
 // checkpointParams are the inputs fixed when a checkpoint is triggered from
 // which every subtask's part is recomputed on demand, so that no per-subtask
 // record is stored for history checkpoints.
@@ -18,15 +34,26 @@ type checkpointParams struct {
 }
 
 // subtaskPart is one subtask's acknowledgement of a checkpoint: its phases
-// in ms and the bytes it reported.
+// in ms and the bytes it reported. flush (pre-barrier sink flush) and
+// gcPause (a stop-the-world pause after the async phase) are spent but
+// reported in no phase; unaligned parts overlap alignment with async.
 type subtaskPart struct {
 	startDelay, alignment, sync, async, transit, jmProcess int64
+	flush, gcPause                                         int64
+	unaligned                                              bool
 	stateSize, checkpointedSize, processed, persisted      int64
 }
 
 // ackOffset is the time from trigger to the JobManager registering the ack.
+// Aligned: the snapshot starts after the alignment. Unaligned: it starts at
+// the first barrier and the async phase (which waits for the channel state
+// written until the last barrier) covers the alignment.
 func (p subtaskPart) ackOffset() int64 {
-	return p.startDelay + p.alignment + p.sync + p.async + p.transit + p.jmProcess
+	off := p.startDelay + p.flush + p.sync + p.async + p.gcPause + p.transit + p.jmProcess
+	if !p.unaligned {
+		off += p.alignment
+	}
+	return off
 }
 
 // stateWeight is vertex v's share of a job's state before dividing by
@@ -78,15 +105,46 @@ func (m *model) subtaskPart(j *job, id int64, par *checkpointParams, v, i int) s
 		p.alignment = int64(m.r.pick(sc.AlignmentMs, dAlignment, jn, id, vi, ii))
 	}
 	sync := m.r.pick(sc.SyncMs, dSync, jn, id, vi, ii)
-	upload := float64(p.checkpointedSize) / (m.r.pick(sc.UploadMiBps, dUpload, jn, id, vi, ii) * mib) * 1000
+	upload := float64(p.checkpointedSize)/(m.r.pick(sc.UploadMiBps, dUpload, jn, id, vi, ii)*mib)*1000 +
+		m.perFileUploadMs(p.checkpointedSize, jn, id, vi, ii)
 	async := par.asyncBaseMs*(0.9+0.2*m.r.unit(dAsyncJitter, jn, id, vi, ii)) + upload
 	if hot {
 		sync *= sc.HotSyncFactor
 		async *= sc.HotAsyncFactor
+		if m.r.unit(dGCPauseHit, jn, id, vi, ii) < sc.HotGCPauseRate {
+			p.gcPause = int64(m.r.pick(sc.HotGCPauseMs, dGCPause, jn, id, vi, ii))
+		}
+	}
+	if v == len(j.vertices)-1 {
+		p.flush = int64(m.r.pick(sc.SinkFlushMs, dSinkFlush, jn, id, vi, ii))
+	}
+	p.processed = p.alignment * processedBytesPerAlignMs
+	if sc.Unaligned {
+		p.unaligned = true
+		p.persisted = p.alignment * persistedBytesPerAlignMs
+		// The async phase ends only when the channel state, written until
+		// the last barrier arrived, is complete.
+		async = max(async, float64(p.alignment)+channelStateWriteMs*(0.5+m.r.unit(dUnalignedWrite, jn, id, vi, ii)))
 	}
 	p.sync, p.async = int64(sync), int64(async)
 	p.transit = int64(m.r.pick(sc.TransitMs, dTransit, jn, id, vi, ii))
 	p.jmProcess = int64(m.r.pick(sc.JMProcessMs, dJMProcess, jn, id, vi, ii))
-	p.processed = p.alignment * processedBytesPerAlignMs
 	return p
+}
+
+// perFileUploadMs is the object store's per-request latency of uploading
+// bytes as RocksDB's incremental snapshot does: the new SST files plus the
+// misc files, one request each, on defaultTransferThreads threads
+// (RocksDBStateUploader). 0 when the scenario has no per-file cost.
+func (m *model) perFileUploadMs(bytes int64, keys ...int64) float64 {
+	sc := &m.sc
+	if sc.UploadPerFileMs.Hi <= 0 {
+		return 0
+	}
+	sst := int64(0)
+	if sc.SSTFileMiB > 0 {
+		sst = (bytes + int64(sc.SSTFileMiB*mib) - 1) / int64(sc.SSTFileMiB*mib)
+	}
+	rounds := (sst + miscFilesPerCheckpoint + defaultTransferThreads - 1) / defaultTransferThreads
+	return float64(rounds) * m.r.pick(sc.UploadPerFileMs, dUploadFile, keys...)
 }

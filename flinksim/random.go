@@ -41,6 +41,13 @@ const (
 	dRecords
 	dThreads
 	dSystem
+	dSinkFlush
+	dGCPause
+	dGCPauseHit
+	dUploadFile
+	dPathDelay
+	dRESTLatency
+	dUnalignedWrite
 )
 
 // golden is the 64-bit golden ratio increment of splitmix64.

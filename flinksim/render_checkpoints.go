@@ -41,7 +41,7 @@ func (m *model) checkpointStats(j *job, cp *checkpoint, now int64, withTasks boo
 		StateSize: total.stateSize, EndToEndDuration: ackDuration(cp.trigger, total.latestAck),
 		ProcessedData: total.processed, PersistedData: total.persisted,
 		NumSubtasks: j.numSubtasks(), NumAcknowledgedSubtasks: total.acked,
-		CheckpointType: "CHECKPOINT", Tasks: map[string]flinkapi.TaskCheckpointStatistics{},
+		CheckpointType: m.checkpointType(), Tasks: map[string]flinkapi.TaskCheckpointStatistics{},
 	}
 	s.ClassName, s.AtClass = m.classKey(classNameOf(cp.status))
 	if m.ver.savepointFormat {
@@ -65,6 +65,16 @@ func (m *model) checkpointStats(j *job, cp *checkpoint, now int64, withTasks boo
 		}
 	}
 	return s
+}
+
+// checkpointType is the checkpoint_type of a periodic checkpoint: from 1.18
+// CheckpointStatistics.RestAPICheckpointType tells unaligned checkpoints
+// apart as UNALIGNED_CHECKPOINT.
+func (m *model) checkpointType() string {
+	if m.sc.Unaligned && m.ver.num >= 118 {
+		return "UNALIGNED_CHECKPOINT"
+	}
+	return "CHECKPOINT"
 }
 
 // taskStats renders one vertex's part of a checkpoint.
@@ -165,7 +175,7 @@ func (m *model) subtaskDetails(j *job, cp *checkpoint, v int, now int64) flinkap
 		st.Checkpoint = &flinkapi.SubtaskCheckpointDuration{Sync: p.sync, Async: p.async}
 		st.Alignment = &flinkapi.SubtaskAlignment{Processed: p.processed, Persisted: p.persisted, Duration: p.alignment}
 		st.StartDelay = ptr(p.startDelay)
-		st.UnalignedCheckpoint, st.Aborted = ptr(false), ptr(false)
+		st.UnalignedCheckpoint, st.Aborted = ptr(p.unaligned), ptr(false)
 
 		sumCkpt.add(p.checkpointedSize)
 		sumState.add(p.stateSize)
@@ -205,7 +215,7 @@ func (m *model) checkpointConfig(c *coordinator) flinkapi.CheckpointConfig {
 		Externalization:            flinkapi.CheckpointExternalize{Enabled: true, DeleteOnCancellation: false},
 		StateBackend:               ptr(m.sc.StateBackend),
 		CheckpointStorage:          ptr("FileSystemCheckpointStorage"),
-		UnalignedCheckpoints:       false,
+		UnalignedCheckpoints:       m.sc.Unaligned,
 		TolerableFailedCheckpoints: 2147483647,
 		AlignedCheckpointTimeout:   ptr(int64(0)),
 	}

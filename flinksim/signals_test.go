@@ -32,6 +32,10 @@ func signalDefs() []signalDef {
 		{"start_delay_ms", 40, false},      // mean start delay
 		{"alignment_ms", 30, false},        // mean alignment duration
 		{"ack_overhead_ms", 40, false},     // mean (subtask e2e - start delay - alignment - sync - async)
+		{"sink_overhead_ms", 300, false},   // mean ack overhead of the last vertex's subtasks
+		{"hot_overhead_ms", 300, false},    // mean ack overhead of the subtasks on the first TaskManager
+		{"overlap_ms", 100, false},         // mean max(0, start delay + alignment + sync + async - e2e)
+		{"persisted_mib", 1, false},        // mean persisted_data of completed checkpoints
 		{"upload_mibps", 2, false},         // sum(checkpointed_size) / sum(async) over subtasks
 		{"hot_cpu", 0.15, true},            // Status.JVM.CPU.Load of the first TaskManager
 		{"others_cpu_max", 0.15, true},     // highest CPU load of the other TaskManagers
@@ -70,6 +74,7 @@ type measurement struct {
 type phaseAcc struct {
 	n                                   int
 	sync, async, delay, align, overhead float64
+	overlap                             float64
 	bytes                               float64
 	asyncMin                            float64
 }
@@ -85,7 +90,9 @@ func (a *phaseAcc) add(st flinkapi.SubtaskCheckpointStatistics) {
 	a.async += float64(c.Async)
 	a.delay += float64(*st.StartDelay)
 	a.align += float64(st.Alignment.Duration)
-	a.overhead += float64(*st.EndToEndDuration - *st.StartDelay - st.Alignment.Duration - c.Sync - c.Async)
+	overhead := float64(*st.EndToEndDuration - *st.StartDelay - st.Alignment.Duration - c.Sync - c.Async)
+	a.overhead += overhead
+	a.overlap += math.Max(0, -overhead)
 	a.asyncMin = math.Min(a.asyncMin, float64(c.Async))
 	if st.CheckpointedSize != nil {
 		a.bytes += float64(*st.CheckpointedSize)
@@ -133,7 +140,8 @@ func measureScenario(ts *testSim) measurement {
 	}
 	jmGC0, state0, t0 := gcTime("/jobmanager/metrics"), stateOf(jobs[0]), ts.nowMs()
 
-	var all, hot, cold phaseAcc
+	var all, hot, cold, sink phaseAcc
+	var persisted float64
 	var e2eSum float64
 	var e2eN, seenN, expired int
 	var out measurement
@@ -164,6 +172,7 @@ func measureScenario(ts *testSim) measurement {
 					continue
 				}
 				e2eSum += float64(cp.EndToEndDuration)
+				persisted += float64(cp.PersistedData)
 				e2eN++
 				for _, v := range vs {
 					d := getJSON[flinkapi.TaskCheckpointStatisticsWithSubtaskDetails](ts,
@@ -173,6 +182,9 @@ func measureScenario(ts *testSim) measurement {
 							continue
 						}
 						all.add(st)
+						if v == vs[len(vs)-1] {
+							sink.add(st)
+						}
 						if placement[j][st.Index] == hotTM {
 							hot.add(st)
 						} else {
@@ -226,6 +238,10 @@ func measureScenario(ts *testSim) measurement {
 	sig["start_delay_ms"] = mean(all.delay, all.n)
 	sig["alignment_ms"] = mean(all.align, all.n)
 	sig["ack_overhead_ms"] = mean(all.overhead, all.n)
+	sig["sink_overhead_ms"] = mean(sink.overhead, sink.n)
+	sig["hot_overhead_ms"] = mean(hot.overhead, hot.n)
+	sig["overlap_ms"] = mean(all.overlap, all.n)
+	sig["persisted_mib"] = mean(persisted, e2eN) / mib
 	sig["upload_mibps"] = all.bytes / mib / (all.async / 1000)
 	sig["hot_cpu"] = hotCPU
 	sig["others_cpu_max"] = cpuOthersMax

@@ -1,6 +1,7 @@
 package flinksim
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -22,6 +23,9 @@ type Simulator struct {
 	faults   faultSwitch
 	requests requestCounter
 	seq      atomic.Int64 // request sequence, keys the per-request REST delay
+	// restThreads holds one token per REST handler thread at work; nil
+	// when the number of concurrent answers is unbounded.
+	restThreads chan struct{}
 }
 
 // New builds a simulator whose cluster has already been running for a
@@ -41,6 +45,13 @@ func New(cfg Config) (*Simulator, error) {
 		return nil, fmt.Errorf("flinksim config: unknown scenario %q", cfg.Scenario)
 	}
 	s := &Simulator{cfg: cfg}
+	threads := cfg.RESTThreads
+	if threads == 0 {
+		threads = sc.RESTThreads
+	}
+	if threads > 0 {
+		s.restThreads = make(chan struct{}, threads)
+	}
 	s.routes = buildRoutes(ver)
 	s.model = newModel(cfg, ver, sc, cfg.Clock().UnixMilli())
 	s.requests.counts = map[string]int64{}
@@ -48,12 +59,40 @@ func New(cfg Config) (*Simulator, error) {
 }
 
 // Handler returns the REST API: every endpoint of the configured version,
-// also under the /v1 prefix.
+// also under the /v1 prefix, as a client across the network sees it (the
+// exporter): answers wait for the exporter path delay of the scenario and
+// of Config.ExporterPathLatency.
 func (s *Simulator) Handler() http.Handler { return s }
 
-// ServeHTTP answers one REST request: it counts it by route, applies the
-// answer delay and any fault, then renders the model at Clock().
-func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// LocalHandler returns the REST API as a client on the JobManager's own
+// host sees it (the agent's probe): like Handler but without the exporter
+// path delay. Both share the model, the faults and the REST threads.
+func (s *Simulator) LocalHandler() http.Handler { return localHandler{s} }
+
+// localHandler serves the REST API without the exporter path delay.
+type localHandler struct{ s *Simulator }
+
+// ServeHTTP answers one request from the JobManager's host.
+func (h localHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.s.serveHTTP(w, r, false)
+}
+
+// ServeHTTP answers one REST request from across the exporter's path.
+func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serveHTTP(w, r, true) }
+
+// serveHTTP answers one REST request: the path delay (remote clients only),
+// then it counts it by route, waits for a REST thread, applies the
+// JobManager's answer delay and any fault, and renders the model at
+// Clock().
+func (s *Simulator) serveHTTP(w http.ResponseWriter, r *http.Request, remote bool) {
+	seq := s.seq.Add(1)
+	if remote {
+		if d := s.pathDelay(seq); d > 0 {
+			if err := s.cfg.Sleep(r.Context(), d); err != nil {
+				return
+			}
+		}
+	}
 	rt, params := matchRoute(s.routes, stripV1(r.URL.Path))
 	if rt == nil {
 		s.requests.inc(unmatchedRoute)
@@ -66,7 +105,12 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done()
 		return
 	}
-	if err := s.cfg.Sleep(r.Context(), s.answerDelay(f)); err != nil {
+	release, err := s.acquireThread(r.Context())
+	if err != nil {
+		return
+	}
+	defer release()
+	if err := s.cfg.Sleep(r.Context(), s.answerDelay(f, seq)); err != nil {
 		return
 	}
 	if r.Method != http.MethodGet {
@@ -89,16 +133,48 @@ func (s *Simulator) serve(rt *route, params map[string]string, query url.Values)
 	return rt.handle(s.model, &request{params: params, query: query, now: now})
 }
 
-// answerDelay is how long the answer to a request waits: the configured
-// latency, the scenario's JobManager delay (drawn per request) and the
-// fault latency.
-func (s *Simulator) answerDelay(f Faults) time.Duration {
+// answerDelay is how long the JobManager takes to answer request seq: the
+// configured latency (a draw from [RESTLatency, RESTLatencyMax] when the
+// maximum is set), the scenario's JobManager delay (drawn per request) and
+// the fault latency.
+func (s *Simulator) answerDelay(f Faults, seq int64) time.Duration {
 	d := s.cfg.RESTLatency + f.Latency
+	if spread := s.cfg.RESTLatencyMax - s.cfg.RESTLatency; spread > 0 {
+		d += time.Duration(s.model.r.unit(dRESTLatency, seq) * float64(spread))
+	}
 	if sc := s.model.sc.RESTDelayMs; sc.Hi > 0 {
-		ms := s.model.r.pick(sc, dRESTDelay, s.seq.Add(1))
+		ms := s.model.r.pick(sc, dRESTDelay, seq)
 		d += time.Duration(ms * float64(time.Millisecond))
 	}
 	return d
+}
+
+// pathDelay is the network delay of request seq between the exporter and
+// the JobManager: the scenario's and Config.ExporterPathLatency's.
+func (s *Simulator) pathDelay(seq int64) time.Duration {
+	d := s.cfg.ExporterPathLatency
+	if spread := s.cfg.ExporterPathLatencyMax - s.cfg.ExporterPathLatency; spread > 0 {
+		d += time.Duration(s.model.r.unit(dPathDelay, seq, 1) * float64(spread))
+	}
+	if sc := s.model.sc.PathDelayMs; sc.Hi > 0 {
+		d += time.Duration(s.model.r.pick(sc, dPathDelay, seq) * float64(time.Millisecond))
+	}
+	return d
+}
+
+// acquireThread waits for a free REST handler thread (immediately when the
+// number is unbounded) and returns the function that frees it, or ctx's
+// error when the client gives up first.
+func (s *Simulator) acquireThread(ctx context.Context) (func(), error) {
+	if s.restThreads == nil {
+		return func() {}, nil
+	}
+	select {
+	case s.restThreads <- struct{}{}:
+		return func() { <-s.restThreads }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // stripV1 removes the optional /v1 prefix of a REST path.
