@@ -141,15 +141,15 @@ type scenario struct {
 // healthyScenario is the baseline every other scenario starts from.
 func healthyScenario() scenario {
 	return scenario{
-		Name:               "healthy",
+		Name: "healthy",
 		Why: "No trouble: checkpoints take 0.3-1.5 s against a 10 s timeout, resources are idle-ish; " +
 			"the sink flushes 0.3-0.7 s before its barrier (prepareSnapshotPreBarrier), unexplained on sinks.",
-		Interval:           3 * time.Second,
-		Timeout:            10 * time.Second,
-		StartDelayMs:       span{10, 60},
-		AlignmentMs:        span{0, 20},
-		SyncMs:             span{5, 30},
-		AsyncBaseMs:        span{200, 800},
+		Interval:     3 * time.Second,
+		Timeout:      10 * time.Second,
+		StartDelayMs: span{10, 60},
+		AlignmentMs:  span{0, 20},
+		SyncMs:       span{5, 30},
+		AsyncBaseMs:  span{200, 800},
 		// A FileSink rolling its part files on checkpoint: ~0.5 s.
 		SinkFlushMs:        span{300, 700},
 		UploadMiBps:        span{50, 100},
