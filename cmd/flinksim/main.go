@@ -56,7 +56,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		vertices      = app.Flag("vertices", "Vertices per job.").Default(fmt.Sprint(flinksim.DefaultVertices)).Int()
 		parallelism   = app.Flag("parallelism", "Parallelism of every vertex.").Default(fmt.Sprint(flinksim.DefaultParallelism)).Int()
 		taskManagers  = app.Flag("taskmanagers", "TaskManagers.").Default(fmt.Sprint(flinksim.DefaultTaskManagers)).Int()
-		restLatency   = app.Flag("rest-latency", "Latency added to every REST answer.").Default("0s").Duration()
+		localListen   = app.Flag("web.local-listen-address", "Also serve the REST API here without the exporter path latency, as a client on the JobManager's host (the agent's probe) sees it. Empty: off.").Default("").String()
+		restLatency   = app.Flag("rest-latency", "Latency the JobManager adds to every REST answer, with any scenario (the minimum when --rest-latency-max is set).").Default("0s").Duration()
+		restLatencyMx = app.Flag("rest-latency-max", "With --rest-latency: draw each answer's latency from [--rest-latency, this], e.g. 1s and 3s for a JobManager answering in 1-3 s.").Default("0s").Duration()
+		restThreads   = app.Flag("rest-threads", "Answers the JobManager works on at once, like rest.server.numThreads (Flink's default 4); more requests queue. 0: the scenario's (unbounded except jobmanager-overload-slow-rest: 4).").Default("0").Int()
+		pathLatency   = app.Flag("exporter-path-latency", "Network latency between the exporter and the JobManager, added to every answer on --web.listen-address but not on --web.local-listen-address; combines with any scenario (e.g. network-latency with the exporter across the degraded link).").Default("0s").Duration()
+		pathLatencyMx = app.Flag("exporter-path-latency-max", "With --exporter-path-latency: draw each answer's path latency from [--exporter-path-latency, this].").Default("0s").Duration()
 		systemMetrics = app.Flag("system-metrics", "Expose System.* metrics, as with metrics.system-resource: true.").Bool()
 		warmup        = app.Flag("metrics-warmup", "How long after start the metric endpoints answer [] (MetricFetcher warm-up).").Default("0s").Duration()
 		seed          = app.Flag("seed", "Seed of the simulation's random choices.").Default("1").Int64()
@@ -70,45 +75,70 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	sim, err := flinksim.New(flinksim.Config{
 		FlinkVersion: *flinkVersion, Scenario: *scenario,
 		Jobs: *jobs, Vertices: *vertices, Parallelism: *parallelism, TaskManagers: *taskManagers,
-		RESTLatency: *restLatency, SystemResourceMetrics: *systemMetrics, MetricsWarmup: *warmup, Seed: *seed,
+		RESTLatency: *restLatency, RESTLatencyMax: *restLatencyMx, RESTThreads: *restThreads,
+		ExporterPathLatency: *pathLatency, ExporterPathLatencyMax: *pathLatencyMx,
+		SystemResourceMetrics: *systemMetrics, MetricsWarmup: *warmup, Seed: *seed,
 	})
 	if err != nil {
 		level.Error(logger).Log("msg", "Invalid simulation", "err", err)
 		return 2
 	}
-	if err := serve(ctx, logger, *listen, sim); err != nil {
+	if err := serve(ctx, logger, *listen, *localListen, sim); err != nil {
 		level.Error(logger).Log("msg", "Server failed", "err", err)
 		return 1
 	}
 	return 0
 }
 
-// serve listens on addr and serves the simulator until ctx ends, then shuts
-// the server down gracefully.
-func serve(ctx context.Context, logger log.Logger, addr string, sim *flinksim.Simulator) error {
+// serve listens on addr (and on localAddr unless empty, without the
+// exporter path latency) and serves the simulator until ctx ends, then
+// shuts the servers down gracefully.
+func serve(ctx context.Context, logger log.Logger, addr, localAddr string, sim *flinksim.Simulator) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	servers := []*http.Server{{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}}
+	listeners := []net.Listener{ln}
+	if localAddr != "" {
+		lln, err := net.Listen("tcp", localAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s: %w", localAddr, err)
+		}
+		servers = append(servers, &http.Server{Handler: sim.LocalHandler(), ReadHeaderTimeout: 10 * time.Second})
+		listeners = append(listeners, lln)
+	}
 	level.Info(logger).Log("msg", "Serving simulated Flink REST API", "address", ln.Addr().String(),
 		"scenario", sim.Scenario(), "flink_version", sim.FlinkVersion(), "jobs", len(sim.JobIDs()),
 		"taskmanagers", len(sim.TaskManagerIDs()))
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	if len(listeners) > 1 {
+		level.Info(logger).Log("msg", "Serving it without the exporter path latency too", "local_address", listeners[1].Addr().String())
+	}
+	errc := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() { errc <- srv.Serve(listeners[i]) }()
+	}
 	select {
 	case err := <-errc:
-		return fmt.Errorf("serve on %s: %w", addr, err)
+		for _, srv := range servers {
+			srv.Close()
+		}
+		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	level.Info(logger).Log("msg", "Shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	for _, srv := range servers {
+		if err := srv.Shutdown(sctx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve on %s: %w", addr, err)
+	for range servers {
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
 	}
 	return nil
 }

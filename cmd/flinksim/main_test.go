@@ -138,6 +138,12 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"--flink-version=1.9"},
 		{"--jobs=-1"},
 		{"--web.listen-address=256.0.0.1:bad"},
+		{"--web.local-listen-address=256.0.0.1:bad"},
+		{"--scenario=backpressure", "--vertices=1"},
+		{"--scenario=taskmanager-overload", "--taskmanagers=1"},
+		{"--rest-latency=2s", "--rest-latency-max=1s"},
+		{"--rest-threads=-1"},
+		{"--exporter-path-latency=2s", "--exporter-path-latency-max=1s"},
 	}
 	for _, args := range tests {
 		t.Run(args[0], func(t *testing.T) {
@@ -147,5 +153,71 @@ func TestRunRejectsBadFlags(t *testing.T) {
 				t.Errorf("run(%v) = 0", args)
 			}
 		})
+	}
+}
+
+// TestLocalListenerSkipsExporterPath starts the command with an exporter
+// path latency and a local listener: answers on the main address wait for
+// the path, answers on the local one (the JobManager's host) do not.
+func TestLocalListenerSkipsExporterPath(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the command")
+	}
+	bin := buildCommand(t)
+	cmd := exec.Command(bin, "--web.listen-address=127.0.0.1:0", "--web.local-listen-address=127.0.0.1:0",
+		"--exporter-path-latency=1500ms")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("command exited with %v after SIGINT", err)
+		}
+	})
+	addrs := make(chan [2]string, 1)
+	go func() {
+		mainRE, localRE := regexp.MustCompile(` address=(\S+)`), regexp.MustCompile(`local_address=(\S+)`)
+		var found [2]string
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := localRE.FindStringSubmatch(sc.Text()); m != nil {
+				found[1] = m[1]
+			} else if m := mainRE.FindStringSubmatch(sc.Text()); m != nil {
+				found[0] = m[1]
+			}
+			if found[0] != "" && found[1] != "" {
+				addrs <- found
+				found = [2]string{}
+			}
+		}
+	}()
+	var got [2]string
+	select {
+	case got = <-addrs:
+	case <-time.After(startupLimit):
+		t.Fatal("the command did not log both listen addresses")
+	}
+	timeOverview := func(addr string) time.Duration {
+		ctx, cancel := context.WithTimeout(context.Background(), startupLimit)
+		defer cancel()
+		start := time.Now()
+		if _, err := pollOverview(ctx, "http://"+addr+"/overview"); err != nil {
+			t.Fatal(err)
+		}
+		return time.Since(start)
+	}
+	local := timeOverview(got[1])
+	remote := timeOverview(got[0])
+	t.Logf("/overview: %v on the local address, %v on the exporter's", local, remote)
+	if remote < 1500*time.Millisecond {
+		t.Errorf("exporter-side answer took %v, want at least the 1.5 s path latency", remote)
+	}
+	if local >= 1500*time.Millisecond {
+		t.Errorf("local answer took %v, want it without the path latency", local)
 	}
 }
