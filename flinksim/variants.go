@@ -19,8 +19,9 @@ func variantScenarios(h, network, jmOverload scenario) []scenario {
 	unaligned.Why = "Healthy, with unaligned checkpoints (unaligned_checkpoints: true): barriers " +
 		"overtake 0.5-2 s of in-flight data, which is persisted (persisted_data > 0) in the async " +
 		"phase while the alignment still runs, so start delay + alignment + sync + async exceed " +
-		"the acknowledgement time and the unexplained part is negative. Pages nothing."
+		"the acknowledgement time and the unexplained part is negative. Needs 2+ vertices. Pages nothing."
 	unaligned.Unaligned = true
+	unaligned.MinVertices = 2 // a single vertex has no input channels to overtake
 	unaligned.AlignmentMs = span{500, 2000}
 
 	incrementalS3 := h
