@@ -19,6 +19,21 @@
 // few parameters stored per checkpoint rather than stored, which keeps a
 // 100-job cluster small.
 //
+// The acknowledgement model follows Flink where a naive reading of the REST
+// API would go wrong: a sink's pre-barrier flush and a GC pause after the
+// async phase are spent but reported in no phase (unexplained time, as in
+// SubtaskCheckpointCoordinatorImpl and AsyncCheckpointRunnable); unaligned
+// checkpoints overlap the async phase with the alignment; incremental
+// uploads to object storage pay a per-file latency (RocksDBStateUploader).
+// Scenarios named healthy-* show such behaviour and must page nothing;
+// ScenarioCause names the cause every other scenario stands for.
+//
+// The REST side can be slow in two places: the JobManager itself
+// (Config.RESTLatency/RESTLatencyMax, bounded by Config.RESTThreads like
+// rest.server.numThreads) and the exporter's network path
+// (Config.ExporterPathLatency), which Handler applies and LocalHandler, the
+// view from the JobManager's host, does not.
+//
 // Faults (latency, error statuses, hangs, malformed or truncated bodies) and
 // cluster events (JobManager failover, TaskManager loss, job restarts) can be
 // switched at run time for reliability tests.
