@@ -147,8 +147,12 @@ const timeoutSamples = 40
 // state per subtask.
 func (m *model) calibratedTimeout(j *job) int64 {
 	at := j.running + j.coord.interval
-	durations := make([]int64, 0, timeoutSamples)
-	for id := int64(1); id <= timeoutSamples; id++ {
+	samples := int64(timeoutSamples)
+	if j.numSubtasks() > 1000 {
+		samples = 10 // keeps New fast at the largest topologies
+	}
+	durations := make([]int64, 0, samples)
+	for id := int64(1); id <= samples; id++ {
 		par := checkpointParams{
 			stateBytes:  m.stateBytes(j, at),
 			asyncBaseMs: m.r.pick(m.sc.AsyncBaseMs, dAsyncBase, int64(j.n), id),
