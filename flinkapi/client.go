@@ -125,6 +125,7 @@ func (c *Client) get(ctx context.Context, endpoint, path string, query url.Value
 	defer resp.Body.Close()
 	body, readErr := readLimited(resp.Body, c.maxBytes)
 	c.inst.observe(endpoint, answerCode(resp.StatusCode, readErr), time.Since(start))
+	c.inst.observeBytes(len(body))
 	if readErr != nil {
 		// Too large, or cut short of its Content-Length: an answer that
 		// came but cannot be used.

@@ -298,3 +298,24 @@ func TestClientSlowBodyCountsReadError(t *testing.T) {
 		t.Errorf(`requests{code="200"} = %v, want 0: a body that never came is no success`, n)
 	}
 }
+
+// TestClientCountsBytesRead: the bytes of the answers read are counted,
+// those of an answer whose body failed are not.
+func TestClientCountsBytesRead(t *testing.T) {
+	answer := `{"taskmanagers":[]}`
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(answer)) })
+	inst := NewInstrumentation("flink_exporter")
+	c, _ := newTestClient(t, h, Options{Instrumentation: inst})
+	for range 2 {
+		if _, err := c.TaskManagers(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := inst.BytesRead(), int64(2*len(answer)); got != want {
+		t.Errorf("BytesRead = %d, want %d", got, want)
+	}
+	var none *Instrumentation
+	if none.BytesRead() != 0 {
+		t.Error("a nil Instrumentation read bytes")
+	}
+}

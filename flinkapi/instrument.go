@@ -1,6 +1,7 @@
 package flinkapi
 
 import (
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,6 +16,11 @@ type Instrumentation struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	invalid  *prometheus.CounterVec
+
+	// bytesRead is the size of the answers read in full, for the caller
+	// that bounds the memory of what it keeps from them (the /probe pool
+	// of URL targets).
+	bytesRead atomic.Int64
 }
 
 // NewInstrumentation builds the request metrics under the given namespace
@@ -67,4 +73,21 @@ func (i *Instrumentation) observeInvalid(endpoint string) {
 		return
 	}
 	i.invalid.WithLabelValues(endpoint).Inc()
+}
+
+func (i *Instrumentation) observeBytes(n int) {
+	if i == nil {
+		return
+	}
+	i.bytesRead.Add(int64(n))
+}
+
+// BytesRead returns the bytes of the answer bodies read in full so far.
+// What a cluster's collectors keep between scrapes is decoded from these
+// answers, so the bytes one scrape read estimate the memory it holds.
+func (i *Instrumentation) BytesRead() int64 {
+	if i == nil {
+		return 0
+	}
+	return i.bytesRead.Load()
 }

@@ -2,7 +2,10 @@ package prober
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-kit/log"
@@ -41,6 +44,22 @@ type Cluster struct {
 	spec     config.Cluster
 	exporter *collector.Exporter
 	inst     *flinkapi.Instrumentation
+	// http is the cluster's HTTP client, whose idle connections are
+	// closed when the pool drops the cluster.
+	http *http.Client
+	// logger is what the cluster's scrapes log to.
+	logger log.Logger
+	// dropped is set when the pool forgot the cluster: a scrape still
+	// running closes the connections it returns to the idle pool.
+	dropped atomic.Bool
+}
+
+// drop marks the cluster forgotten and closes its idle connections: a
+// forgotten cluster would otherwise keep them open until the transport's
+// idle timeout (five minutes in common's client).
+func (c *Cluster) drop() {
+	c.dropped.Store(true)
+	c.http.CloseIdleConnections()
 }
 
 // Exporter returns the collectors of the cluster, to serve on a path of
@@ -53,8 +72,10 @@ func (c *Cluster) Exporter() *collector.Exporter { return c.exporter }
 // process list and in shell histories; credentials come from files named
 // in --config.file. inst counts the cluster's REST requests.
 func NewFlagCluster(rawURL string, s Settings, inst *flinkapi.Instrumentation, logger log.Logger) (*Cluster, error) {
-	if u, err := url.Parse(rawURL); err == nil && u.User != nil {
-		return nil, fmt.Errorf("%q: credentials do not belong on the command line; name the cluster in --config.file with http_client_config basic_auth password_file", u.Redacted())
+	// A malformed URL with an "@" may hold a password its parse error
+	// would quote.
+	if u, err := url.Parse(rawURL); (err == nil && u.User != nil) || (err != nil && strings.Contains(rawURL, "@")) {
+		return nil, fmt.Errorf("%q: credentials do not belong on the command line; name the cluster in --config.file with http_client_config basic_auth password_file", config.RedactURL(rawURL))
 	}
 	return newCluster("default", urlSpec(rawURL), s, inst, logger)
 }
@@ -107,5 +128,5 @@ func newCluster(name string, spec config.Cluster, s Settings, inst *flinkapi.Ins
 	if err != nil {
 		return nil, fmt.Errorf("collectors: %w", err)
 	}
-	return &Cluster{spec: spec, exporter: exp, inst: inst}, nil
+	return &Cluster{spec: spec, exporter: exp, inst: inst, http: httpClient, logger: logger}, nil
 }

@@ -22,14 +22,15 @@ import (
 // cluster's flink_* metrics (flink_up and each collector's success and
 // duration among them) and the counters of its REST requests; the
 // exporter's own process metrics stay on /metrics. A refused target is
-// answered 400 with the reason. The scrape is bounded by Prometheus's
-// scrape timeout less offset, or fallback.
+// answered 400 with the reason (logged at debug level, once per target per
+// minute). The scrape is bounded by Prometheus's scrape timeout less
+// offset, or fallback.
 func Handler(pool *Pool, fallback, offset time.Duration, logger log.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := pool.lookup(r.URL.Query().Get("target"))
 		var refused *targetError
 		if errors.As(err, &refused) {
-			level.Debug(logger).Log("msg", "probe target refused", "err", err)
+			pool.logRefused(r.URL.Query().Get("target"), err)
 			http.Error(w, refused.Error(), http.StatusBadRequest)
 			return
 		}
@@ -46,6 +47,8 @@ func Handler(pool *Pool, fallback, offset time.Duration, logger log.Logger) http
 			http.Error(w, "cannot register the probe collectors", http.StatusInternalServerError)
 			return
 		}
-		scrapehttp.Handler(c.exporter, fallback, offset, logger, rest).ServeHTTP(w, r)
+		before := c.inst.BytesRead()
+		scrapehttp.Handler(c.exporter, fallback, offset, c.logger, rest).ServeHTTP(w, r)
+		pool.scraped(c, c.inst.BytesRead()-before)
 	})
 }

@@ -196,9 +196,11 @@ func TestHandlerHonoursScrapeTimeout(t *testing.T) {
 // TestFlagClusterRefusesCredentials: the cluster of --flink.url takes no
 // password, and the refusal does not repeat it.
 func TestFlagClusterRefusesCredentials(t *testing.T) {
-	_, err := NewFlagCluster("http://flink:hunter2@127.0.0.1:8081", testSettings(), newInstrumentation(), log.NewNopLogger())
-	if err == nil || !strings.Contains(err.Error(), "credentials") || strings.Contains(err.Error(), "hunter2") {
-		t.Errorf("credentials in --flink.url: %v", err)
+	for _, raw := range []string{"http://flink:hunter2@127.0.0.1:8081", "http://flink:hunter2#x@127.0.0.1:8081", "http://flink:hunter2@127.0.0.1:badport", "http://flink:hun ter2@[::1"} {
+		_, err := NewFlagCluster(raw, testSettings(), newInstrumentation(), log.NewNopLogger())
+		if err == nil || !strings.Contains(err.Error(), "credentials") || strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "hun") {
+			t.Errorf("credentials in --flink.url %q: %v", raw, err)
+		}
 	}
 	if _, err := NewFlagCluster("http://127.0.0.1:8081", testSettings(), newInstrumentation(), log.NewNopLogger()); err != nil {
 		t.Errorf("plain URL: %v", err)
