@@ -23,6 +23,10 @@ type Cause struct {
 	Keys []string
 	// Panel is the id of the cause's panel in the job dashboard.
 	Panel int
+	// Where says where in Flink's web UI and REST API a person sees the
+	// cause's evidence for themselves; the diagnosis quotes it beside the
+	// numbers.
+	Where string
 }
 
 // Alert ties one alerting rule to its cause and its panel.
@@ -58,6 +62,7 @@ func Causes() []Cause {
 			Fix:       "Find the loss or latency between the TaskManagers and the JobManager (TCP retransmissions and connect times of the agent, the CNI, overloaded nodes). While it lasts, give checkpoints and heartbeats room: raise execution.checkpointing.timeout (default 10 min) and heartbeat.timeout (default 50 s, keep heartbeat.interval, default 10 s, well below it); for the data plane taskmanager.network.netty.client.connectTimeoutSec (default 120 s).",
 			Keys:      []string{"execution.checkpointing.timeout", "heartbeat.timeout", "heartbeat.interval", "taskmanager.network.netty.client.connectTimeoutSec"},
 			Panel:     20,
+			Where:     "Flink UI → Job → Checkpoints → History → expand a checkpoint → per-subtask End to End Duration against Sync, Async and Alignment Duration (the rest is transit); Flink UI → Task Managers → a TaskManager → Last Heartbeat. REST: /jobs/:jobid/checkpoints/details/:checkpointid/subtasks/:vertexid.",
 		},
 		{
 			Name:      "taskmanager-overload",
@@ -67,6 +72,7 @@ func Causes() []Cause {
 			Fix:       "Relieve that TaskManager: give it more memory (taskmanager.memory.process.size, no default, 1728m in the shipped config) or fewer slots (taskmanager.numberOfTaskSlots, default 1), spread skewed keys, or move it off a noisy or CPU-starved host. If snapshots are CPU-bound with RocksDB, state.backend.rocksdb.checkpoint.transfer.thread.num (default 4) bounds the upload threads competing with processing.",
 			Keys:      []string{"taskmanager.memory.process.size", "taskmanager.numberOfTaskSlots", "state.backend.rocksdb.checkpoint.transfer.thread.num"},
 			Panel:     30,
+			Where:     "Flink UI → Job → Checkpoints → History → expand the checkpoint → per-subtask Acknowledged and End to End Duration (the straggler's subtasks stand out; the Subtasks tab names their TaskManager); Flink UI → Task Managers → that TaskManager → Metrics (CPU, heap, GC). REST: /jobs/:jobid/checkpoints/details/:checkpointid/subtasks/:vertexid and /taskmanagers/:tmid/metrics.",
 		},
 		{
 			Name:      "short-timeout",
@@ -76,6 +82,7 @@ func Causes() []Cause {
 			Fix:       "Raise execution.checkpointing.timeout (default 10 min) well above the slowest normal checkpoint; set execution.checkpointing.tolerable-failed-checkpoints (default 0) so that a single expiry does not fail the job, and execution.checkpointing.min-pause (default 0) so that checkpoints do not run back to back.",
 			Keys:      []string{"execution.checkpointing.timeout", "execution.checkpointing.tolerable-failed-checkpoints", "execution.checkpointing.min-pause"},
 			Panel:     40,
+			Where:     "Flink UI → Job → Checkpoints → Overview (Latest Completed duration) and History (expired ones: FAILED, \"Checkpoint expired before completing\") against Checkpoints → Configuration → Checkpoint Timeout. REST: /jobs/:jobid/checkpoints and /jobs/:jobid/checkpoints/config.",
 		},
 		{
 			Name:      "slow-storage",
@@ -85,6 +92,7 @@ func Causes() []Cause {
 			Fix:       "Check the checkpoint storage: its latency, throttling and errors in the TaskManager logs. Upload with more threads (state.backend.rocksdb.checkpoint.transfer.thread.num, default 4), upload less with incremental checkpoints (execution.checkpointing.incremental in 1.20+, state.backend.incremental before, default false), and for changelog uploads raise state.changelog.dstl.dfs.upload.num-threads (1.20+; dstl.dfs.upload.num-threads in 1.16-1.19).",
 			Keys:      []string{"state.backend.rocksdb.checkpoint.transfer.thread.num", "execution.checkpointing.incremental", "state.backend.incremental", "state.changelog.dstl.dfs.upload.num-threads"},
 			Panel:     50,
+			Where:     "Flink UI → Job → Checkpoints → History → expand the checkpoint → per-subtask Async Duration and Checkpointed Data Size (slow on every subtask); Checkpoints → Overview → Latest Failed Checkpoint → failure message. REST: /jobs/:jobid/checkpoints/details/:checkpointid/subtasks/:vertexid.",
 		},
 		{
 			Name:      "large-state",
@@ -94,6 +102,7 @@ func Causes() []Cause {
 			Fix:       "Bound the state: expire it with state TTL (StateTtlConfig in the DataStream API; table.exec.state.ttl for SQL, default 0 = never), use RocksDB (state.backend.type: rocksdb) with incremental checkpoints (execution.checkpointing.incremental in 1.20+, state.backend.incremental before, default false), and raise execution.checkpointing.timeout (default 10 min) while the state is this large.",
 			Keys:      []string{"table.exec.state.ttl", "state.backend.type", "execution.checkpointing.incremental", "state.backend.incremental", "execution.checkpointing.timeout"},
 			Panel:     60,
+			Where:     "Flink UI → Job → Checkpoints → History → Full Checkpoint Data Size growing from checkpoint to checkpoint, Async Duration growing with it. REST: /jobs/:jobid/checkpoints (history[].state_size, checkpointed_size).",
 		},
 		{
 			Name:      "jobmanager-overload",
@@ -103,6 +112,7 @@ func Causes() []Cause {
 			Fix:       "Give the JobManager memory and CPU (jobmanager.memory.process.size, no default, 1600m in the shipped config), keep fewer checkpoint statistics (web.checkpoints.history, default 10), and reduce REST polling: fewer clients, a longer web.refresh-interval (default 3 s) and, from 1.18, rest.cache.checkpoint-statistics.timeout.",
 			Keys:      []string{"jobmanager.memory.process.size", "web.checkpoints.history", "web.refresh-interval", "rest.cache.checkpoint-statistics.timeout"},
 			Panel:     70,
+			Where:     "Flink UI → Job Manager → Metrics (CPU load, heap, GC time), and the UI itself answering slowly; Checkpoints → History → per-subtask End to End Duration beyond the phases. REST: /jobmanager/metrics?get=Status.JVM.CPU.Load,Status.JVM.Memory.Heap.Used.",
 		},
 		{
 			Name:      "backpressure",
@@ -112,6 +122,7 @@ func Causes() []Cause {
 			Fix:       "Scale or speed up the busy operator. Let barriers overtake in-flight data with unaligned checkpoints (execution.checkpointing.unaligned.enabled in 1.17+, execution.checkpointing.unaligned before, default false), optionally only after execution.checkpointing.aligned-checkpoint-timeout (default 0 s); shrink in-flight data with buffer debloating (taskmanager.network.memory.buffer-debloat.enabled, 1.14+, default false; target taskmanager.network.memory.buffer-debloat.target, default 1 s).",
 			Keys:      []string{"execution.checkpointing.unaligned.enabled", "execution.checkpointing.unaligned", "execution.checkpointing.aligned-checkpoint-timeout", "taskmanager.network.memory.buffer-debloat.enabled", "taskmanager.network.memory.buffer-debloat.target"},
 			Panel:     80,
+			Where:     "Flink UI → Job → a vertex → BackPressure tab (HIGH behind a busy vertex); Checkpoints → History → expand the checkpoint → per-subtask Start Delay and Alignment Duration. REST: /jobs/:jobid/vertices/:vertexid/backpressure.",
 		},
 	}
 }
