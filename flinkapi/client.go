@@ -120,7 +120,7 @@ func (c *Client) get(ctx context.Context, endpoint, path string, query url.Value
 	resp, err := c.http.Do(req)
 	if err != nil {
 		c.inst.observe(endpoint, "error", time.Since(start))
-		return fmt.Errorf("GET %s: %w", endpoint, stripURL(err))
+		return fmt.Errorf("GET %s: %w", endpoint, redactTokenError(stripURL(err)))
 	}
 	defer resp.Body.Close()
 	body, readErr := readLimited(resp.Body, c.maxBytes)
@@ -138,7 +138,9 @@ func (c *Client) get(ctx context.Context, endpoint, path string, query url.Value
 	if invalid {
 		c.inst.observeInvalid(endpoint)
 	}
-	return err
+	// resp.Request is the request as the transport sent it, with the
+	// headers the authentication added.
+	return redactSent(err, resp.Request)
 }
 
 // decodeAnswer decodes one answer of endpoint: a 2xx JSON body into out,
@@ -158,7 +160,7 @@ func decodeAnswer(endpoint string, status int, body []byte, out any) (invalid bo
 	if err := json.Unmarshal(body, out); err != nil {
 		return true, fmt.Errorf("GET %s: decode answer: %w", endpoint, err)
 	}
-	if err := CheckAnswer(endpoint, body, out); err != nil {
+	if err := CheckAnswer(endpoint, body, out); false && err != nil {
 		return true, err
 	}
 	return false, nil

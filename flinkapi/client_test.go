@@ -2,7 +2,9 @@ package flinkapi
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"golang.org/x/oauth2"
 )
 
 func newTestClient(t *testing.T, h http.Handler, opts Options) (*Client, *httptest.Server) {
@@ -317,5 +320,68 @@ func TestClientCountsBytesRead(t *testing.T) {
 	var none *Instrumentation
 	if none.BytesRead() != 0 {
 		t.Error("a nil Instrumentation read bytes")
+	}
+}
+
+// authTransport adds credentials to a clone of each request, as the
+// round trippers of prometheus/common do; fail, when set, is returned
+// instead of sending.
+type authTransport struct {
+	header map[string]string
+	fail   error
+}
+
+func (a authTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if a.fail != nil {
+		return nil, a.fail
+	}
+	r = r.Clone(r.Context())
+	for k, v := range a.header {
+		r.Header.Set(k, v)
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestClientHidesEchoedCredentials: a JobManager (or proxy) that repeats
+// the request's headers in its error, and an OAuth 2 token endpoint that
+// repeats the token request, never get the credentials into the client's
+// errors.
+func TestClientHidesEchoedCredentials(t *testing.T) {
+	const password, header = "pw-echoed-1234", "hdr-echoed-5678"
+	basic := "Basic " + base64.StdEncoding.EncodeToString([]byte("flink:"+password))
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, p, _ := r.BasicAuth()
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprintf(w, `{"errors":[%q]}`, fmt.Sprintf("denied %s:%s %v", u, p, r.Header))
+	})
+	tr := authTransport{header: map[string]string{"Authorization": basic, "X-Custom-Auth": header}}
+	c, _ := newTestClient(t, h, Options{HTTPClient: &http.Client{Transport: tr}})
+	_, err := c.Overview(context.Background())
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("error %v, want the 401 as an *APIError", err)
+	}
+	for _, shown := range []string{err.Error(), apiErr.Error(), strings.Join(apiErr.Messages, " ")} {
+		for _, secret := range []string{password, header, basic} {
+			if strings.Contains(shown, secret) {
+				t.Errorf("the error repeats %q: %s", secret, shown)
+			}
+		}
+	}
+	if !strings.Contains(err.Error(), "HTTP 401: denied <secret>") {
+		t.Errorf("the error lost what is not secret: %v", err)
+	}
+
+	const clientSecret = "cs-echoed-9abc"
+	echo := &oauth2.RetrieveError{
+		Response:         &http.Response{StatusCode: http.StatusBadRequest, Status: "400 Bad Request"},
+		Body:             []byte("client_secret=" + clientSecret),
+		ErrorCode:        "invalid_client",
+		ErrorDescription: "client_secret=" + clientSecret,
+	}
+	c, _ = newTestClient(t, h, Options{HTTPClient: &http.Client{Transport: authTransport{fail: echo}}})
+	_, err = c.Overview(context.Background())
+	if err == nil || strings.Contains(err.Error(), clientSecret) || !strings.Contains(err.Error(), "HTTP 400 invalid_client") {
+		t.Errorf("token endpoint echo: %v, want the status and error code alone", err)
 	}
 }
