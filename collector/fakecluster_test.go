@@ -224,7 +224,7 @@ func (c *fakeCluster) overview() any {
 }
 
 func (c *fakeCluster) jobsOverview() any {
-	var jobs []flinkapi.JobOverview
+	jobs := []flinkapi.JobOverview{} // Flink sends [], never null
 	for i := range c.checkpointed + c.uncheckpointed + c.finished {
 		_, state := c.job(c.jobID(i))
 		jobs = append(jobs, flinkapi.JobOverview{ID: c.jobID(i), Name: fmt.Sprintf("job %d", i), State: state, StartTime: 1_700_000_000_000})
@@ -233,7 +233,7 @@ func (c *fakeCluster) jobsOverview() any {
 }
 
 func (c *fakeCluster) jobDetails(j int, state string) any {
-	d := flinkapi.JobDetails{ID: c.jobID(j), Name: fmt.Sprintf("job %d", j), State: state}
+	d := flinkapi.JobDetails{ID: c.jobID(j), Name: fmt.Sprintf("job %d", j), State: state, Vertices: []flinkapi.JobVertex{}}
 	for v := range c.vertices {
 		d.Vertices = append(d.Vertices, flinkapi.JobVertex{ID: c.vertexID(j, v), Name: fmt.Sprintf("Vertex %d", v), Parallelism: 2, Status: state})
 	}
@@ -255,7 +255,7 @@ func (c *fakeCluster) vertexDetails(j int, vid string) any {
 }
 
 func (c *fakeCluster) taskManagersInfo() any {
-	var out flinkapi.TaskManagersInfo
+	out := flinkapi.TaskManagersInfo{TaskManagers: []flinkapi.TaskManagerInfo{}}
 	for i, id := range c.taskManagers {
 		out.TaskManagers = append(out.TaskManagers, flinkapi.TaskManagerInfo{
 			ID:                     id,

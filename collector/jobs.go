@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/flink-exporter/flink_exporter/flinkapi"
@@ -33,4 +34,46 @@ func (c *jobsCollector) Update(s *Scrape, ch chan<- prometheus.Metric) error {
 		}
 	}
 	return nil
+}
+
+// fetchJobs reads GET /jobs/overview once for the scrape and keeps one entry
+// per job id. A JobManager that lists a job twice would otherwise have it
+// counted twice in flink_cluster_jobs and its series sent twice, which fails
+// the whole gather; the duplicates are logged once per scrape.
+func (s *Scrape) fetchJobs() (*flinkapi.JobsOverview, error) {
+	o, err := s.client.JobsOverview(s.ctx)
+	if err != nil {
+		return nil, err
+	}
+	var dups []string
+	o.Jobs, dups = uniqueJobs(o.Jobs)
+	if len(dups) > 0 {
+		level.Warn(s.logger).Log("msg", "/jobs/overview lists job ids more than once; each job is counted once, from its most recently modified entry", "url", s.client.BaseURL(), "duplicated_jobs", len(dups), "first_job_id", dups[0])
+	}
+	return o, nil
+}
+
+// uniqueJobs keeps one entry per job id, in the order of first appearance:
+// the one modified last (the first of equals), since it is the newest view
+// of the job. dups lists each id that appeared more than once.
+func uniqueJobs(jobs []flinkapi.JobOverview) (unique []flinkapi.JobOverview, dups []string) {
+	at := make(map[string]int, len(jobs))
+	counted := map[string]bool{}
+	unique = make([]flinkapi.JobOverview, 0, len(jobs))
+	for _, j := range jobs {
+		i, ok := at[j.ID]
+		if !ok {
+			at[j.ID] = len(unique)
+			unique = append(unique, j)
+			continue
+		}
+		if !counted[j.ID] {
+			counted[j.ID] = true
+			dups = append(dups, j.ID)
+		}
+		if j.LastModification > unique[i].LastModification {
+			unique[i] = j
+		}
+	}
+	return unique, dups
 }

@@ -107,7 +107,7 @@ func (s *Scrape) Overview() (*flinkapi.ClusterOverview, error) {
 
 // Jobs returns every job of GET /jobs/overview.
 func (s *Scrape) Jobs() ([]flinkapi.JobOverview, error) {
-	o, err := s.jobs.do("", func() (*flinkapi.JobsOverview, error) { return s.client.JobsOverview(s.ctx) })
+	o, err := s.jobs.do("", s.fetchJobs)
 	if err != nil {
 		return nil, err
 	}

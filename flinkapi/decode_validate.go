@@ -160,6 +160,13 @@ func (c *checker) moment(field string, v int64) {
 	}
 }
 
+// safe checks a number that may be negative: |v| < 2^53.
+func (c *checker) safe(field string, v int64) {
+	if v >= MaxSafeInteger || v <= -MaxSafeInteger {
+		c.fail(field, "is beyond 2^53 in magnitude ("+strconv.FormatInt(v, 10)+")")
+	}
+}
+
 // ratio checks a fraction of time: NaN (no value) or within [0, 1].
 func (c *checker) ratio(field string, v Float) {
 	f := float64(v)
@@ -246,7 +253,8 @@ func (c *checker) checkTaskManager(at string, tm TaskManagerInfo) {
 	c.nonEmpty(at+".id", tm.ID)
 	c.count(at+".slotsNumber", int64(tm.SlotsNumber))
 	c.count(at+".freeSlots", int64(tm.FreeSlots))
-	c.moment(at+".timeSinceLastHeartbeat", tm.TimeSinceLastHeartbeat)
+	// -1 or 0 means unknown; any negative value is taken as unknown too.
+	c.safe(at+".timeSinceLastHeartbeat", tm.TimeSinceLastHeartbeat)
 	c.count(at+".hardware.cpuCores", int64(tm.Hardware.CPUCores))
 	c.count(at+".hardware.physicalMemory", tm.Hardware.PhysicalMemory)
 	c.count(at+".hardware.freeMemory", tm.Hardware.FreeMemory)
