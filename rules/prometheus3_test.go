@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"debug/buildinfo"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -8,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,21 +26,20 @@ import (
 // v0.3xx.y versions are Prometheus 3.xx.y.
 const prometheusModule = "github.com/prometheus/prometheus"
 
-// prometheus3Version returns the version of prometheusModule this test is
-// built with (go.mod's), e.g. v0.316.0.
+// prometheus3Version returns the version of prometheusModule go.mod
+// requires, e.g. v0.316.0: what these tests are built with and what .ci/run
+// installs promtool from.
 func prometheus3Version(t *testing.T) string {
 	t.Helper()
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		t.Fatal("no build information in the test binary")
+	b, err := os.ReadFile(filepath.Join("..", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, d := range info.Deps {
-		if d.Path == prometheusModule {
-			return d.Version
-		}
+	m := regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(prometheusModule) + `\s+(v\S+)`).FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("go.mod does not require %s", prometheusModule)
 	}
-	t.Fatalf("%s is not a dependency of the test binary", prometheusModule)
-	return ""
+	return string(m[1])
 }
 
 // releaseOf turns a module version of prometheusModule into the release it
@@ -237,14 +236,16 @@ func promtool3(t *testing.T) string {
 // with Debian's Prometheus 2.
 func TestPromtool3(t *testing.T) {
 	promtool := promtool3(t)
-	out, err := exec.Command(promtool, "--version").CombinedOutput()
+	// go install leaves promtool --version empty; the binary's build
+	// information names the module and version it was built from.
+	info, err := buildinfo.ReadFile(promtool)
 	if err != nil {
-		t.Fatalf("promtool --version: %v\n%s", err, out)
+		t.Fatalf("%s: %v", promtool, err)
 	}
-	if want := "version " + releaseOf(t, prometheus3Version(t)); !strings.Contains(string(out), want) {
-		t.Fatalf("%s is not promtool %s:\n%s", promtool, want, out)
+	if want := prometheus3Version(t); info.Main.Path != prometheusModule || info.Main.Version != want {
+		t.Fatalf("%s is built from %s %s, want %s %s (go.mod's)", promtool, info.Main.Path, info.Main.Version, prometheusModule, want)
 	}
-	out, err = exec.Command(promtool, append([]string{"check", "rules"}, ruleFiles...)...).CombinedOutput()
+	out, err := exec.Command(promtool, append([]string{"check", "rules"}, ruleFiles...)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("promtool 3 check rules: %v\n%s", err, out)
 	}
@@ -255,5 +256,26 @@ func TestPromtool3(t *testing.T) {
 	out, err = exec.Command(promtool, append([]string{"test", "rules"}, tests...)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("promtool 3 test rules: %v\n%s", err, out)
+	}
+}
+
+// TestFloatFormatted: an le or quantile matcher passes only when it
+// matches the values Prometheus 3 writes.
+func TestFloatFormatted(t *testing.T) {
+	for _, tc := range []struct {
+		m    *labels.Matcher
+		want bool
+	}{
+		{labels.MustNewMatcher(labels.MatchEqual, "le", "1"), false},
+		{labels.MustNewMatcher(labels.MatchNotEqual, "quantile", "0"), false},
+		{labels.MustNewMatcher(labels.MatchEqual, "le", "1.0"), true},
+		{labels.MustNewMatcher(labels.MatchEqual, "le", "0.25"), true},
+		{labels.MustNewMatcher(labels.MatchEqual, "le", "+Inf"), true},
+		{labels.MustNewMatcher(labels.MatchEqual, "le", "1e+06"), true},
+		{labels.MustNewMatcher(labels.MatchRegexp, "le", "1|1.0"), true},
+	} {
+		if got := floatFormatted(tc.m); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.m, got, tc.want)
+		}
 	}
 }
