@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -19,6 +20,8 @@ import (
 	"go.yaml.in/yaml/v3"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/flink-exporter/flink_exporter/internal/testenv"
 )
 
 // shardedDir is the kustomization of the sharded exporter, relative to
@@ -423,5 +426,35 @@ func TestShardingRelabeling(t *testing.T) {
 		if again[url] != sh {
 			t.Errorf("%s: shard %s, then %s", url, sh, again[url])
 		}
+	}
+}
+
+// TestKubernetesExampleLoadsInPrometheus3 loads
+// examples/prometheus-kubernetes.yml with Prometheus 3's configuration
+// loader (promtool check config): Debian's Prometheus 2 is built without
+// Kubernetes discovery, so only promtool 3, which .ci/run installs under
+// .build/prometheus3/<go.mod's version>/ (rules/prometheus3_test.go),
+// reads kubernetes_sd_configs.
+func TestKubernetesExampleLoadsInPrometheus3(t *testing.T) {
+	const module = "github.com/prometheus/prometheus"
+	b, err := os.ReadFile(filepath.Join("..", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(module) + `\s+(v\S+)`).FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("go.mod does not require %s", module)
+	}
+	version := string(m[1])
+	promtool, err := filepath.Abs(filepath.Join("..", ".build", "prometheus3", version, "promtool"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(promtool); err != nil {
+		testenv.Missing(t, "promtool "+version, "GOBIN=$PWD/.build/prometheus3/"+version+" go install "+module+"/cmd/promtool@"+version)
+	}
+	out, err := exec.Command(promtool, "check", "config", "--syntax-only", kubernetesExample).CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool 3 check config %s: %v\n%s", kubernetesExample, err, out)
 	}
 }
