@@ -32,6 +32,7 @@ import (
 	"github.com/flink-exporter/flink_exporter/agent"
 	"github.com/flink-exporter/flink_exporter/collector"
 	"github.com/flink-exporter/flink_exporter/config"
+	"github.com/flink-exporter/flink_exporter/diagnose"
 	"github.com/flink-exporter/flink_exporter/flinkapi"
 	"github.com/flink-exporter/flink_exporter/flinksim"
 	"github.com/flink-exporter/flink_exporter/internal/demo"
@@ -114,9 +115,15 @@ func run(args []string) int {
 	f := addFlags(app)
 	app.Version(version.Print(exporterName))
 	app.HelpFlag.Short('h')
-	if _, err := app.Parse(normalizeDemoFlag(args)); err != nil {
+	diag := diagnose.AddCommand(app)
+	app.Command("serve", "Serve the exporter (the default command).").Default()
+	cmd, err := app.Parse(normalizeDemoFlag(args))
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", exporterName, err)
 		return 2
+	}
+	if diag.Selected(cmd) {
+		return diag.Run(context.Background(), *f.flinkURL, *f.demo, *f.timeout, exporterName+"/"+version.Version, os.Stdout, os.Stderr)
 	}
 	if *f.metricsPath == "/probe" || *f.metricsPath == "/-/reload" {
 		fmt.Fprintf(os.Stderr, "%s: --web.telemetry-path must not be %s, which serves another purpose\n", exporterName, *f.metricsPath)
