@@ -125,7 +125,7 @@ func run(args []string) int {
 	if diag.Selected(cmd) {
 		return diag.Run(context.Background(), *f.flinkURL, *f.demo, *f.timeout, exporterName+"/"+version.Version, os.Stdout, os.Stderr)
 	}
-	if *f.metricsPath == "/probe" || *f.metricsPath == "/-/reload" {
+	if *f.metricsPath == "/probe" || *f.metricsPath == "/-/reload" || *f.metricsPath == "/diagnose" {
 		fmt.Fprintf(os.Stderr, "%s: --web.telemetry-path must not be %s, which serves another purpose\n", exporterName, *f.metricsPath)
 		return 2
 	}
@@ -194,7 +194,13 @@ func handlers(ctx context.Context, f *flags, logger log.Logger) (*http.ServeMux,
 
 	mux := http.NewServeMux()
 	pool := prober.NewPool(settings, *f.allowURLs, logger)
-	mux.Handle("/probe", prober.Handler(pool, *f.scrapeTimeout, *f.scrapeOffset, logger))
+	page, err := diagnose.NewPage(flinkURL, exp, pool, logger)
+	if err != nil {
+		level.Error(logger).Log("msg", "cannot build the diagnose page", "err", err)
+		return nil, 1
+	}
+	mux.Handle("/diagnose", page)
+	mux.Handle("/probe", page.Tee("target", prober.Handler(pool, *f.scrapeTimeout, *f.scrapeOffset, logger)))
 	if *f.configFile != "" {
 		var all []string
 		for _, a := range collector.Areas() {
@@ -212,7 +218,7 @@ func handlers(ctx context.Context, f *flags, logger log.Logger) (*http.ServeMux,
 		go reload.Watch(ctx, hup)
 		mux.Handle("/-/reload", reload)
 	}
-	mux.Handle(*f.metricsPath, scrapehttp.Handler(exp, *f.scrapeTimeout, *f.scrapeOffset, logger, own))
+	mux.Handle(*f.metricsPath, page.Tee("", scrapehttp.Handler(exp, *f.scrapeTimeout, *f.scrapeOffset, logger, own)))
 	// Liveness for orchestrators: answers while the process serves HTTP,
 	// whatever the state of the Flink clusters.
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("Healthy.\n")) })
@@ -240,6 +246,7 @@ func landingPage(metricsPath string, configured, allowURLs bool) (*web.LandingPa
 		Links: []web.LandingLinks{
 			{Address: metricsPath, Text: "Metrics"},
 			{Address: "/-/healthy", Text: "Health", Description: "answers while the exporter serves HTTP"},
+			{Address: "/diagnose", Text: "Diagnose", Description: "the likely cause of checkpoint trouble, from the alert rules"},
 		},
 	}
 	if configured || allowURLs {
