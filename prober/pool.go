@@ -145,6 +145,11 @@ func (p *Pool) Apply(cfg *config.Config) error {
 	return nil
 }
 
+// Lookup returns the cluster of a target with the allow-list of /probe,
+// for the other pages about a target (/diagnose?target=). A refused
+// target's error text is safe to show.
+func (p *Pool) Lookup(target string) (*Cluster, error) { return p.lookup(target) }
+
 // newInstrumentation counts the REST requests of one cluster of the pool.
 func newInstrumentation() *flinkapi.Instrumentation {
 	return flinkapi.NewInstrumentation(collector.Namespace + "_exporter")
