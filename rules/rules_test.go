@@ -117,7 +117,7 @@ func TestAlertsAgreeWithCauses(t *testing.T) {
 		if got := r.Labels["cause"]; got != a.Cause {
 			t.Errorf("%s: cause label %q, want %q", a.Name, got, a.Cause)
 		}
-		for _, key := range []string{"summary", "description", "cause", "fix", "runbook_url", "dashboard"} {
+		for _, key := range []string{"summary", "description", "cause", "fix", "runbook_url", "dashboard", "diagnose_url"} {
 			if strings.TrimSpace(r.Annotations[key]) == "" {
 				t.Errorf("%s: no %s annotation", a.Name, key)
 			}
