@@ -99,3 +99,33 @@ func TestReloaderWatch(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// TestReloaderRefusesNoClusters: a reload to a file that names no cluster
+// is refused and keeps the configuration applied before.
+func TestReloaderRefusesNoClusters(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "flink_exporter.yml")
+	if err := os.WriteFile(file, []byte("clusters:\n  a:\n    url: http://a:8081\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var applied []string
+	r := NewReloader(file, nil, func(cfg *Config) error { applied = append(applied, strings.Join(cfg.Names(), ",")); return nil }, log.NewNopLogger())
+	if err := r.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	for _, empty := range []string{"", "clusters: {}\n"} {
+		if err := os.WriteFile(file, []byte(empty), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/-/reload", nil))
+		if rec.Code != http.StatusInternalServerError || !strings.Contains(rec.Body.String(), "no cluster configured") {
+			t.Errorf("reload to %q: %d %q, want 500 saying no cluster is configured", empty, rec.Code, rec.Body.String())
+		}
+	}
+	if got := strings.Join(applied, " "); got != "a" {
+		t.Errorf("applied %q, want only the first configuration", got)
+	}
+	if testutil.ToFloat64(r.success) != 0 {
+		t.Error("the refused reload is not exported")
+	}
+}
