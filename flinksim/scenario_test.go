@@ -292,3 +292,32 @@ func TestLargeStateCreeps(t *testing.T) {
 		})
 	}
 }
+
+// TestScenarioCause checks the cause every scenario stands for: its own
+// name for the seven causes, the base cause for the far-away variants, and
+// none for healthy and its variants.
+func TestScenarioCause(t *testing.T) {
+	want := map[string]string{
+		"healthy": "", "network-latency": "network-latency", "taskmanager-overload": "taskmanager-overload",
+		"short-timeout": "short-timeout", "slow-storage": "slow-storage", "large-state": "large-state",
+		"jobmanager-overload": "jobmanager-overload", "backpressure": "backpressure",
+		"healthy-big-sinks": "", "healthy-unaligned": "", "healthy-incremental-s3": "",
+		"healthy-busy-jobmanager": "", "healthy-slow-exporter-path": "",
+		"jobmanager-overload-slow-rest": "jobmanager-overload", "network-latency-exporter-far": "network-latency",
+		"no-such-scenario": "",
+	}
+	for _, s := range Scenarios() {
+		if _, ok := want[s]; !ok {
+			t.Errorf("scenario %s missing from the table", s)
+		}
+	}
+	for name, cause := range want {
+		if got := ScenarioCause(name); got != cause {
+			t.Errorf("ScenarioCause(%q) = %q, want %q", name, got, cause)
+		}
+		if strings.HasPrefix(name, "healthy") && ScenarioDescription(name) != "" && !strings.Contains(ScenarioDescription(name), "o trouble") &&
+			!strings.Contains(ScenarioDescription(name), "Pages nothing") {
+			t.Errorf("%s: description does not say it pages nothing", name)
+		}
+	}
+}
