@@ -1,11 +1,11 @@
 package collector
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
 	"math"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -80,15 +80,24 @@ func (c *backPressureCollector) Update(s *Scrape, ch chan<- prometheus.Metric) e
 			refs = append(refs, vertexRef{i, k})
 		}
 	}
-	picked := pickRefreshes(cands, pressureBudget(len(active), s.state.firstScrape(s)))
-	vertexErrs := parallel(len(picked), func(n int) error {
+	budget := 0
+	if s.refreshing() {
+		budget = pressureBudget(len(active), s.state.firstScrape(s))
+	}
+	picked := pickRefreshes(cands, budget)
+	ttl := max(s.metricsTTL, 0)
+	fetched := make([]pressureEntry, len(picked))
+	done, vertexErrs := s.refresh("backpressure", len(picked), false, func(ctx context.Context, n int) error {
 		ref := refs[picked[n]]
-		return plans[ref.job].refresh(s, ref.vertex)
+		e, err := plans[ref.job].refresh(ctx, s, ref.vertex, now.Add(ttl))
+		fetched[n] = e
+		return err
 	})
 	// A refresh that failed means the endpoint fails: what it said before
 	// is past its TTL (else it would not have been asked) and is dropped,
 	// as is every other answer past its TTL, of any job, instead of being
-	// served as current while it waits for its turn.
+	// served as current while it waits for its turn. A failure of a
+	// refresh that ended after an earlier scrape counts the same.
 	endpointFailed := false
 	for n, err := range vertexErrs {
 		if job := refs[picked[n]].job; err != nil {
@@ -96,34 +105,38 @@ func (c *backPressureCollector) Update(s *Scrape, ch chan<- prometheus.Metric) e
 			endpointFailed = true
 		}
 	}
+	lateErr := s.lateError("backpressure")
+	endpointFailed = endpointFailed || lateErr != nil
 
-	ttl := max(s.metricsTTL, 0)
 	for i := range plans {
 		p := &plans[i]
 		if p.js == nil {
 			continue
 		}
+		read := map[string]bool{}
+		for n, ok := range done {
+			if ref := refs[picked[n]]; ok && ref.job == i && vertexErrs[n] == nil {
+				id := p.vertices[ref.vertex].ID
+				p.entries[id], read[id] = fetched[n], true
+			}
+		}
 		var expired []string
 		if endpointFailed {
 			for id, e := range p.entries {
-				if _, ok := p.fetched[id]; !ok && !now.Before(e.expires) {
+				if !read[id] && !now.Before(e.expires) {
 					expired = append(expired, id)
 					delete(p.entries, id)
 				}
 			}
 		}
-		p.js.storePressure(now.Add(ttl), p.vertices, p.fetched, expired)
+		p.js.forgetPressure(p.vertices, expired)
 		for _, v := range p.vertices {
-			e, ok := p.fetched[v.ID]
-			if !ok {
-				e, ok = p.entries[v.ID]
-			}
-			if ok && e.ready {
+			if e, ok := p.entries[v.ID]; ok && e.ready {
 				c.emit(ch, e.p, p.job.ID, p.job.Name, v.ID, v.Name)
 			}
 		}
 	}
-	return joinJobErrors(running, errs)
+	return errors.Join(joinJobErrors(running, errs), lateErr)
 }
 
 // pressurePlan is what the collector knows of one running job in one
@@ -132,10 +145,8 @@ type pressurePlan struct {
 	job      flinkapi.JobOverview
 	js       *jobState
 	vertices []flinkapi.JobVertex
-	// entries is what was read before; fetched what this scrape read.
+	// entries is what was read before, then what this scrape read.
 	entries map[string]pressureEntry
-	mu      sync.Mutex
-	fetched map[string]pressureEntry
 }
 
 // prepare reads the job's vertices (once per run) and remembered entries.
@@ -149,26 +160,32 @@ func (p *pressurePlan) prepare(s *Scrape, j flinkapi.JobOverview) error {
 	if err != nil {
 		return err
 	}
-	p.js, p.vertices, p.entries, p.fetched = js, vertices, entries, map[string]pressureEntry{}
+	p.js, p.vertices, p.entries = js, vertices, entries
+	if p.entries == nil {
+		p.entries = map[string]pressureEntry{}
+	}
 	return nil
 }
 
-// refresh reads the back-pressure of the k-th vertex. A vertex Flink does
-// not know (404) is remembered as not ready, so that it waits its turn
-// like the others instead of going first at every scrape.
-func (p *pressurePlan) refresh(s *Scrape, k int) error {
+// refresh reads the back-pressure of the k-th vertex within ctx and
+// stores it in the job's memory until expires; a failed read drops what
+// the memory held for the vertex. A vertex Flink does not know (404) is
+// remembered as not ready, so that it waits its turn like the others
+// instead of going first at every scrape. It runs on the refresh round
+// and touches nothing of the plan.
+func (p *pressurePlan) refresh(ctx context.Context, s *Scrape, k int, expires time.Time) (pressureEntry, error) {
 	v := p.vertices[k]
-	pr, ready, err := fetchPressure(s, p.job.ID, v.ID)
+	pr, ready, err := fetchPressure(ctx, s, p.job.ID, v.ID)
 	if flinkapi.IsNotFound(err) {
 		pr, ready, err = unknownPressure(), false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("vertex %s (%s): %w", v.ID, v.Name, err)
+		p.js.storePressure(v.ID, nil)
+		return pressureEntry{}, fmt.Errorf("vertex %s (%s): %w", v.ID, v.Name, err)
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.fetched[v.ID] = pressureEntry{p: pr, ready: ready}
-	return nil
+	e := pressureEntry{p: pr, ready: ready, expires: expires}
+	p.js.storePressure(v.ID, &e)
+	return e, nil
 }
 
 func (c *backPressureCollector) emit(ch chan<- prometheus.Metric, p VertexPressure, labels ...string) {
@@ -202,15 +219,15 @@ func isBackPressureLevel(level string) bool {
 // no value), one request per metric; if none has a value yet, the
 // /backpressure endpoint, which says "deprecated" until the metrics exist.
 // ready is false when nothing is known yet.
-func fetchPressure(s *Scrape, jobID, vertexID string) (p VertexPressure, ready bool, err error) {
+func fetchPressure(ctx context.Context, s *Scrape, jobID, vertexID string) (p VertexPressure, ready bool, err error) {
 	agg := []string{"max"}
-	ms, err := s.client.SubtaskMetricsAggregated(s.ctx, jobID, vertexID, pressureMetricIDs, agg)
+	ms, err := s.client.SubtaskMetricsAggregated(ctx, jobID, vertexID, pressureMetricIDs, agg)
 	if err != nil {
 		return p, false, err
 	}
 	if len(ms) == 0 {
 		for _, id := range pressureMetricIDs {
-			one, err := s.client.SubtaskMetricsAggregated(s.ctx, jobID, vertexID, []string{id}, agg)
+			one, err := s.client.SubtaskMetricsAggregated(ctx, jobID, vertexID, []string{id}, agg)
 			if err != nil {
 				return p, false, err
 			}
@@ -220,7 +237,7 @@ func fetchPressure(s *Scrape, jobID, vertexID string) (p VertexPressure, ready b
 	if p, ok := PressureFromAggregates(ms); ok {
 		return p, true, nil
 	}
-	bp, err := s.client.VertexBackPressure(s.ctx, jobID, vertexID)
+	bp, err := s.client.VertexBackPressure(ctx, jobID, vertexID)
 	if err != nil {
 		return p, false, err
 	}
@@ -324,22 +341,29 @@ func (js *jobState) pressureSnapshot(s *Scrape, jobID string) ([]flinkapi.JobVer
 	return append([]flinkapi.JobVertex(nil), js.vertices...), maps.Clone(js.pressure), nil
 }
 
-// storePressure remembers the entries just fetched until expires (with a
-// zero TTL, due again at the next scrape) and forgets those of vertices the
-// job no longer has and the expired ones given: read from an endpoint that
-// now fails, they must not be served.
-func (js *jobState) storePressure(expires time.Time, vertices []flinkapi.JobVertex, fetched map[string]pressureEntry, expired []string) {
+// storePressure remembers the entry just read for a vertex, or forgets
+// the vertex's entry when e is nil (its read failed).
+func (js *jobState) storePressure(vertexID string, e *pressureEntry) {
 	js.mu.Lock()
 	defer js.mu.Unlock()
+	if e == nil {
+		delete(js.pressure, vertexID)
+		return
+	}
 	if js.pressure == nil {
 		js.pressure = map[string]pressureEntry{}
 	}
+	js.pressure[vertexID] = *e
+}
+
+// forgetPressure forgets the entries of vertices the job no longer has
+// and the expired ones given: read from an endpoint that now fails, they
+// must not be served.
+func (js *jobState) forgetPressure(vertices []flinkapi.JobVertex, expired []string) {
+	js.mu.Lock()
+	defer js.mu.Unlock()
 	for _, id := range expired {
 		delete(js.pressure, id)
-	}
-	for id, e := range fetched {
-		e.expires = expires
-		js.pressure[id] = e
 	}
 	current := make(map[string]bool, len(vertices))
 	for _, v := range vertices {

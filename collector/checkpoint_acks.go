@@ -1,8 +1,10 @@
 package collector
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,6 +38,7 @@ type checkpointAcksCollector struct {
 	acked, subtasks, tmAckMax, throughput                                        *prometheus.Desc
 	analysisID, analysisTrigger, analysisAge, analysisPending                    *prometheus.Desc
 	vertexPending, tmPending, phaseMax                                           *prometheus.Desc
+	vertexMissing                                                                *prometheus.Desc
 }
 
 // The kinds of acknowledgement analysis, values of the checkpoint label.
@@ -82,6 +85,7 @@ func newCheckpointAcksCollector() Collector {
 	const trouble = " checkpoint is in_progress (the oldest in progress, analysed once it ran for half its timeout, re-read at every scrape) or latest_failed; every subtask of a completed checkpoint acknowledged."
 	c.vertexPending = c.add("job_vertex", "checkpoint_subtasks_pending", "Subtasks of the vertex that had not acknowledged the checkpoint (status pending_or_failed in "+details+");"+trouble, vertexKind...)
 	c.tmPending = c.add("taskmanager", "checkpoint_subtasks_pending", "Subtasks of the job on this TaskManager that had not acknowledged the checkpoint (status pending_or_failed in "+details+", mapped through /jobs/:jobid/vertices/:vertexid taskmanager-id); 0 for a TaskManager whose subtasks all acknowledged;"+trouble, tmKind...)
+	c.vertexMissing = c.add("job_vertex", "checkpoint_ack_analysis_missing", "1 for a vertex whose subtask details could not be read for the acknowledgement analysis (its request failed or timed out, from "+details+"): the analysis describes the job's other vertices only, and this vertex has none of its series; absent for a vertex that was read;"+which, vertexKind...)
 	c.phaseMax = c.add("job_vertex", "checkpoint_acknowledged_phase_max_seconds", "Slowest phase among the subtasks that did acknowledge a checkpoint in trouble, from "+details+": phase is ack (end_to_end_duration), sync, async, alignment, start_delay or unexplained (ack minus the others); checkpoint is in_progress or latest_failed (the latest completed one has its own series).", append(append([]string{}, vertexKind...), "phase")...)
 	return c
 }
@@ -118,9 +122,15 @@ func (c *checkpointAcksCollector) Update(s *Scrape, ch chan<- prometheus.Metric)
 			}
 		}
 	}
-	picked := pickRefreshes(cands, checkpointAckBudget(len(jobs), s.state.firstScrape(s)))
+	budget := 0
+	if s.refreshing() {
+		budget = checkpointAckBudget(len(jobs), s.state.firstScrape(s))
+	}
+	picked := pickRefreshes(cands, budget)
 	// The analyses of one job run one after the other, so that the first
-	// reads the run's placement for the others; the jobs run concurrently.
+	// reads the run's placement for the others; the jobs run concurrently,
+	// on the refresh round. Each works on a copy of its job's targets,
+	// taken back only when it ended in time.
 	byPlan := map[int][]int{}
 	var order []int
 	for _, n := range picked {
@@ -130,18 +140,25 @@ func (c *checkpointAcksCollector) Update(s *Scrape, ch chan<- prometheus.Metric)
 		}
 		byPlan[r.plan] = append(byPlan[r.plan], r.target)
 	}
-	refreshErrs := parallel(len(order), func(k int) error {
+	targets := make([][]ackTarget, len(order))
+	for k, i := range order {
+		targets[k] = slices.Clone(plans[i].targets)
+	}
+	done, refreshErrs := s.refresh("checkpoint_acks", len(order), true, func(ctx context.Context, k int) error {
 		p := &plans[order[k]]
 		var out []error
 		for _, t := range byPlan[order[k]] {
-			if err := p.refresh(s, t); err != nil {
+			if err := p.refresh(ctx, s, &targets[k][t]); err != nil {
 				out = append(out, err)
 			}
 		}
 		return errors.Join(out...)
 	})
 	for k, err := range refreshErrs {
-		errs[order[k]] = err
+		if done[k] {
+			plans[order[k]].targets = targets[k]
+			errs[order[k]] = err
+		}
 	}
 
 	for i := range plans {
@@ -149,7 +166,7 @@ func (c *checkpointAcksCollector) Update(s *Scrape, ch chan<- prometheus.Metric)
 			c.emit(s, p, ch)
 		}
 	}
-	return joinJobErrors(jobs, errs)
+	return errors.Join(joinJobErrors(jobs, errs), s.lateError("checkpoint_acks"))
 }
 
 // ackPlan is what the collector knows of one job in one scrape.
@@ -265,18 +282,23 @@ func ackCheckpoint(s *Scrape, js *jobState, jobID string, stats *flinkapi.Checkp
 	return oldest
 }
 
-// refresh analyses the k-th target. When the read fails, the analysis
+// refresh analyses target t within ctx (on the refresh round); it
+// changes nothing of the plan but t. When the read fails, the analysis
 // held is dropped: its checkpoint is no longer the one to describe, and
 // it must not pass for current. A checkpoint that left the history (or a
 // job that left) is no failure; the analysis held then stays, with its
-// age, except of a checkpoint in progress, which ended.
-func (p *ackPlan) refresh(s *Scrape, k int) error {
-	t := &p.targets[k]
-	entry, err := p.js.refreshAcks(s, p.job.ID, t.kind, t.cp)
-	switch {
-	case err == nil:
+// age, except of a checkpoint in progress, which ended. A read of some
+// vertices only still gives an analysis, of the vertices that answered,
+// and fails the collector.
+func (p *ackPlan) refresh(ctx context.Context, s *Scrape, t *ackTarget) error {
+	entry, err := p.js.refreshAcks(ctx, s, p.job.ID, t.kind, t.cp)
+	if entry != nil {
 		t.entry = entry
-		p.placementCost = 0
+	}
+	switch {
+	case entry != nil && err != nil:
+		return fmt.Errorf("checkpoint %d (%s): %w", t.cp.ID, t.kind, err)
+	case err == nil:
 		return nil
 	case flinkapi.IsNotFound(err) && t.kind != ackInProgress:
 		return nil
@@ -330,6 +352,9 @@ func (c *checkpointAcksCollector) emit(s *Scrape, p *ackPlan, ch chan<- promethe
 		gauge(ch, c.analysisID, float64(a.CheckpointID), kl...)
 		gauge(ch, c.analysisTrigger, msToSeconds(e.trigger), kl...)
 		gauge(ch, c.analysisAge, max(0, s.Now().Sub(e.confirmed).Seconds()), kl...)
+		for _, id := range e.missing {
+			gauge(ch, c.vertexMissing, 1, j.ID, j.Name, id, e.names[id], t.kind)
+		}
 		if t.kind == ackLatestCompleted {
 			// Every subtask of a completed checkpoint acknowledged.
 			continue

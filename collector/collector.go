@@ -80,6 +80,19 @@ type Config struct {
 	// (DefaultMetricsTTL), so scraping more often only loads it. Zero
 	// disables the reuse.
 	MetricsTTL time.Duration
+	// BackgroundRefresh makes a scrape export what the caches hold without
+	// waiting for the detail refreshes it starts (per-vertex back-pressure
+	// and checkpoint subtask details, vertex placement, per-TaskManager
+	// metrics): they complete into the caches in the background for the
+	// next scrape, so that a scrape costs the core and checkpoint requests
+	// only. When false, a scrape waits for them until its deadline; either
+	// way, answers still in flight at the deadline complete into the
+	// caches.
+	BackgroundRefresh bool
+	// RefreshTimeout bounds a round of detail refreshes in total (each
+	// request is bounded by the REST client's timeout); twice Timeout if
+	// zero.
+	RefreshTimeout time.Duration
 }
 
 // Exporter collects the metrics of one Flink cluster at scrape time.
@@ -92,6 +105,13 @@ type Exporter struct {
 	collectors map[string]Collector
 	state      *State
 	metricsTTL time.Duration
+
+	// background and roundTimeout are Config.BackgroundRefresh and
+	// RefreshTimeout; round is the latest refresh round, under roundMu.
+	background   bool
+	roundTimeout time.Duration
+	roundMu      sync.Mutex
+	round        *refreshRound
 
 	// mu guards inflight, the scrape that concurrent callers share.
 	mu       sync.Mutex
@@ -116,6 +136,7 @@ func NewExporter(cfg Config) (*Exporter, error) {
 		timeout:    cfg.Timeout,
 		now:        cfg.Now,
 		metricsTTL: cfg.MetricsTTL,
+		background: cfg.BackgroundRefresh,
 		collectors: map[string]Collector{},
 		state:      NewState(),
 	}
@@ -127,6 +148,10 @@ func NewExporter(cfg Config) (*Exporter, error) {
 	}
 	if e.now == nil {
 		e.now = time.Now
+	}
+	e.roundTimeout = cfg.RefreshTimeout
+	if e.roundTimeout <= 0 {
+		e.roundTimeout = 2 * e.timeout
 	}
 	enabled := map[string]bool{}
 	for _, a := range Areas() {
@@ -336,6 +361,12 @@ func (e *Exporter) scrape(ctx context.Context, ch chan<- prometheus.Metric) {
 		return
 	}
 	ch <- prometheus.MustNewConstMetric(e.up, prometheus.GaugeValue, 1)
+
+	s.round, s.late = e.startRound(ctx)
+	s.background = e.background
+	if s.round != nil {
+		defer s.round.seal()
+	}
 
 	var wg sync.WaitGroup
 	for _, name := range e.names {

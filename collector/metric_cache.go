@@ -36,13 +36,31 @@ type metricCache struct {
 	procs map[string]*processMetrics
 }
 
-// processMetrics is what the cache holds for one process. Its mutex is
-// held during a fetch.
+// processMetrics is what the cache holds for one process. mu is held
+// during a fetch, so that one process is read once at a time; vmu guards
+// the values alone, so that a scrape reads them without waiting for a
+// fetch in flight.
 type processMetrics struct {
-	mu      sync.Mutex
-	ids     []string
+	mu  sync.Mutex
+	ids []string
+
+	vmu     sync.Mutex
 	values  map[string]float64
 	expires time.Time
+}
+
+// cached returns the values held and whether they are fresh at now.
+func (p *processMetrics) cached(now time.Time) (map[string]float64, bool) {
+	p.vmu.Lock()
+	defer p.vmu.Unlock()
+	return p.values, p.values != nil && now.Before(p.expires)
+}
+
+// store holds values until expires; nil drops what was held.
+func (p *processMetrics) store(values map[string]float64, expires time.Time) {
+	p.vmu.Lock()
+	defer p.vmu.Unlock()
+	p.values, p.expires = values, expires
 }
 
 // metricSource reads one process's metrics: list gives every id without
@@ -84,24 +102,53 @@ func (c *metricCache) forgetTaskManagers(keep []string) {
 }
 
 // values returns the process's metric values: the cached answer while it is
-// younger than the TTL, else one ?get= request for the chosen ids. The ids
-// are chosen from the metric list on first use, and again when an answer
-// comes back empty or without the JVM's CPU load (a restarted JobManager's
-// store, whose ids may differ). A store that is not filled yet gives no
-// values and no error, and nothing is cached.
+// younger than the TTL, else one ?get= request for the chosen ids, within
+// the scrape's context (refresh).
 func (c *metricCache) values(s *Scrape, key string, fixed []processMetric, src metricSource) (map[string]float64, error) {
+	if v, fresh := c.entry(key).cached(s.Now()); fresh {
+		return v, nil
+	}
+	return c.refresh(s.ctx, s, key, fixed, src)
+}
+
+// peek returns the process's values as last read, also past the TTL (the
+// caller decides), and whether they are fresh.
+func (c *metricCache) peek(key string, now time.Time) (map[string]float64, bool) {
+	return c.entry(key).cached(now)
+}
+
+// refresh reads the process's metric values within ctx and caches them
+// for the TTL; a failed read drops what the cache held, so that it is
+// never served as current. The ids are chosen from the metric list on
+// first use, and again when an answer comes back empty or without the
+// JVM's CPU load (a restarted JobManager's store, whose ids may differ). A
+// store that is not filled yet gives no values and no error, and nothing
+// is cached.
+func (c *metricCache) refresh(ctx context.Context, s *Scrape, key string, fixed []processMetric, src metricSource) (map[string]float64, error) {
 	p := c.entry(key)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := s.Now()
-	if p.values != nil && now.Before(p.expires) {
-		return p.values, nil
+	if v, fresh := p.cached(now); fresh {
+		return v, nil // read by another scrape meanwhile
 	}
-	p.values = nil
+	values, err := p.fetch(ctx, fixed, src)
+	if err != nil || values == nil || s.metricsTTL <= 0 {
+		p.store(nil, time.Time{})
+		return values, err
+	}
+	p.store(values, now.Add(s.metricsTTL))
+	return values, nil
+}
+
+// fetch reads the values of the chosen ids, choosing them first when
+// needed; nil without error while the store is not filled. The caller
+// holds p.mu.
+func (p *processMetrics) fetch(ctx context.Context, fixed []processMetric, src metricSource) (map[string]float64, error) {
 	for {
 		discovered := false
 		if p.ids == nil {
-			list, err := src.list(s.ctx)
+			list, err := src.list(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -112,7 +159,7 @@ func (c *metricCache) values(s *Scrape, key string, fixed []processMetric, src m
 			}
 			discovered = true
 		}
-		values, err := getChunked(s.ctx, p.ids, src.get)
+		values, err := getChunked(ctx, p.ids, src.get)
 		if err != nil {
 			return nil, err
 		}
@@ -122,9 +169,6 @@ func (c *metricCache) values(s *Scrape, key string, fixed []processMetric, src m
 				return nil, nil // listed but not filled yet: try next scrape
 			}
 			continue
-		}
-		if s.metricsTTL > 0 {
-			p.values, p.expires = values, now.Add(s.metricsTTL)
 		}
 		return values, nil
 	}

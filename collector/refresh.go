@@ -1,9 +1,13 @@
 package collector
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/flink-exporter/flink_exporter/flinkapi"
@@ -151,4 +155,194 @@ func joinJobErrors(jobs []flinkapi.JobOverview, errs []error) error {
 		}
 	}
 	return errors.Join(out...)
+}
+
+// refreshRound is one round of detail refreshes (per-vertex back-pressure
+// and checkpoint subtask details, vertex placement, per-TaskManager
+// metrics), started by a scrape and run on a context of its own: bounded
+// in total (roundTimeout), each request by the REST client's timeout, and
+// ranked below the core and checkpoint requests of every scrape
+// (flinkapi.PriorityDetail). Its answers complete into the State even
+// after the scrape that started it ended, so that an answer in flight at
+// the scrape's deadline is kept, not thrown away. A scrape starts a round
+// only when none runs: at most one per cluster at a time, and never more
+// than one per scrape, so requests per minute do not grow.
+type refreshRound struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	done   chan struct{}
+
+	mu sync.Mutex
+	// late holds, by collector, the errors of refreshes that ended after
+	// their scrape stopped waiting; the next scrape that starts a round
+	// reports them.
+	late map[string][]error
+}
+
+func newRefreshRound(timeout time.Duration) *refreshRound {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	return &refreshRound{
+		ctx:    flinkapi.WithPriority(ctx, flinkapi.PriorityDetail),
+		cancel: cancel,
+		done:   make(chan struct{}),
+		late:   map[string][]error{},
+	}
+}
+
+// seal is called once the scrape that started the round has handed it
+// every refresh: the round ends when they have.
+func (r *refreshRound) seal() {
+	go func() {
+		r.wg.Wait()
+		r.cancel()
+		close(r.done)
+	}()
+}
+
+// finished reports whether the round ended.
+func (r *refreshRound) finished() bool {
+	select {
+	case <-r.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// lateErrors returns the errors no scrape reported, by collector.
+func (r *refreshRound) lateErrors() map[string][]error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(r.late)
+}
+
+// startRound returns a new refresh round and the late errors of the one
+// before. While the round of an earlier scrape still runs, a scrape that
+// refreshes in the background starts none (nil): it exports what the
+// caches hold. A scrape that waits for its refreshes instead ends the
+// earlier round (what it read so far is in the caches; its failures were
+// that scrape's) and starts its own, so that it reports what it read
+// itself.
+func (e *Exporter) startRound(ctx context.Context) (*refreshRound, map[string][]error) {
+	e.roundMu.Lock()
+	defer e.roundMu.Unlock()
+	var late map[string][]error
+	if prev := e.round; prev != nil {
+		switch {
+		case prev.finished():
+			late = prev.lateErrors()
+		case e.background:
+			return nil, nil
+		default:
+			prev.cancel()
+			select {
+			case <-prev.done:
+			case <-ctx.Done():
+			}
+		}
+	}
+	e.round = newRefreshRound(e.roundTimeout)
+	return e.round, late
+}
+
+// refreshing reports whether the scrape may start refreshes: it started
+// the refresh round. While the round of an earlier scrape runs, a scrape
+// exports what the caches hold.
+func (s *Scrape) refreshing() bool { return s.round != nil }
+
+// refresh runs fn(ctx, i) for every i in [0, n) concurrently on the
+// scrape's refresh round, for the named collector, and reports which ended
+// (done) and their errors. fn must write only to the State (under its
+// locks) and to its own index of slices the caller reads only when
+// done[i].
+//
+// When the exporter refreshes in the background, refresh returns at once:
+// the refreshes run on the round's context and complete into the State,
+// and a failure is reported by the next scrape that starts a round
+// (lateError). Otherwise it waits until they ended or the scrape's
+// context did. Refreshes of immutable answers (keep: a completed or
+// failed checkpoint's subtask details, the placement) then go on past the
+// scrape's deadline into the State, and are reported failed for this
+// scrape; the others end with the scrape.
+func (s *Scrape) refresh(name string, n int, keep bool, fn func(ctx context.Context, i int) error) (done []bool, errs []error) {
+	done, errs = make([]bool, n), make([]error, n)
+	r := s.round
+	if r == nil || n == 0 {
+		return done, errs
+	}
+	ctx := r.ctx
+	if !s.background && !keep {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithCancel(ctx)
+		stop := context.AfterFunc(s.ctx, cancel)
+		defer func() {
+			stop()
+			cancel()
+		}()
+	}
+	var mu sync.Mutex
+	left := false
+	remaining := n
+	all := make(chan struct{})
+	for i := range n {
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			var err error
+			func() {
+				defer func() {
+					if p := recover(); p != nil {
+						err = fmt.Errorf("panic: %v", p)
+					}
+				}()
+				err = fn(ctx, i)
+			}()
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case !left:
+				done[i], errs[i] = true, err
+			case err != nil && s.background:
+				r.mu.Lock()
+				r.late[name] = append(r.late[name], err)
+				r.mu.Unlock()
+			}
+			if remaining--; remaining == 0 {
+				close(all)
+			}
+		}()
+	}
+	switch {
+	case s.background:
+	case keep:
+		select {
+		case <-all:
+		case <-s.ctx.Done():
+		}
+	default:
+		<-all // bounded by the scrape's context
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	left = true
+	if !s.background {
+		for i := range errs {
+			if !done[i] {
+				errs[i] = fmt.Errorf("still in flight at the scrape's deadline, kept for the next scrape: %w", context.Cause(s.ctx))
+			}
+		}
+	}
+	return slices.Clone(done), errs
+}
+
+// lateError returns, joined, the errors of the named collector's
+// refreshes that ended after their scrape stopped waiting, as known when
+// this scrape started its round.
+func (s *Scrape) lateError(name string) error {
+	errs := s.late[name]
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("refresh after an earlier scrape: %w", errors.Join(errs...))
 }

@@ -30,6 +30,14 @@ type Scrape struct {
 	// reused across scrapes (Config.MetricsTTL).
 	metricsTTL time.Duration
 
+	// round is the refresh round this scrape started, nil while an
+	// earlier scrape's still runs; late are the errors of refreshes that
+	// ended after their scrape stopped waiting; background is
+	// Config.BackgroundRefresh (refresh.go).
+	round      *refreshRound
+	late       map[string][]error
+	background bool
+
 	overview     memo[*flinkapi.ClusterOverview]
 	jobs         memo[*flinkapi.JobsOverview]
 	taskManagers memo[*flinkapi.TaskManagersInfo]

@@ -1,6 +1,8 @@
 package collector
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"sync"
@@ -259,8 +261,11 @@ func (js *jobState) checkpointConfig(s *Scrape, jobID string, counts flinkapi.Ch
 // analysed checkpoint still be the latest completed or failed one. The
 // refresh planner serves the longest unconfirmed first.
 type ackEntry struct {
-	analysis   *AckAnalysis
-	names      map[string]string
+	analysis *AckAnalysis
+	names    map[string]string
+	// missing lists the vertices whose subtask details could not be read:
+	// the analysis describes the others only.
+	missing    []string
 	at         time.Time
 	trigger    int64
 	pendingFor float64
@@ -309,18 +314,21 @@ func (js *jobState) dropAcks(kind string, e *ackEntry) {
 	}
 }
 
-// refreshAcks analyses one checkpoint of the job and makes it the job's
-// analysis of the given kind. It reads the checkpoint's subtask details,
-// one request per vertex, concurrently, and where each subtask runs when
-// the run's placement is not known yet. A checkpoint that left the history
-// (every vertex answers 404) gives an error for which flinkapi.IsNotFound
-// holds, and nothing is stored.
-func (js *jobState) refreshAcks(s *Scrape, jobID, kind string, cp *flinkapi.CheckpointStatistics) (*ackEntry, error) {
+// refreshAcks analyses one checkpoint of the job within ctx and makes it
+// the job's analysis of the given kind. It reads the checkpoint's subtask
+// details, one request per vertex, concurrently, and where each subtask
+// runs when the run's placement is not known yet. A checkpoint that left
+// the history (every vertex answers 404) gives an error for which
+// flinkapi.IsNotFound holds, and nothing is stored. When some vertices
+// answered and others failed, the analysis of those that answered is
+// stored and returned with the error, the others listed as missing: one
+// slow vertex no longer costs the analysis of the whole job.
+func (js *jobState) refreshAcks(ctx context.Context, s *Scrape, jobID, kind string, cp *flinkapi.CheckpointStatistics) (*ackEntry, error) {
 	js.mu.Lock()
 	run, vertices, placement := js.run, js.vertices, js.placement
 	js.mu.Unlock()
 	if placement == nil {
-		p, err := fetchPlacement(s, jobID, vertices)
+		p, err := fetchPlacement(ctx, s, jobID, vertices)
 		if err != nil {
 			return nil, err
 		}
@@ -331,14 +339,15 @@ func (js *jobState) refreshAcks(s *Scrape, jobID, kind string, cp *flinkapi.Chec
 		}
 		js.mu.Unlock()
 	}
-	details, err := fetchCheckpointSubtasks(s, jobID, cp.ID, vertices)
-	if err != nil {
+	details, missing, err := fetchCheckpointSubtasks(ctx, s, jobID, cp.ID, vertices)
+	if len(details) == 0 {
 		return nil, err
 	}
 	now := s.Now()
 	entry := &ackEntry{
 		analysis:   AnalyzeAcks(cp.ID, details, placement),
 		names:      vertexNames(vertices),
+		missing:    missing,
 		at:         now,
 		trigger:    cp.TriggerTimestamp,
 		pendingFor: pendingFor(kind, cp, now),
@@ -352,15 +361,15 @@ func (js *jobState) refreshAcks(s *Scrape, jobID, kind string, cp *flinkapi.Chec
 		}
 		js.acks[kind] = entry
 	}
-	return entry, nil
+	return entry, err
 }
 
 // fetchPlacement reads where each subtask of each vertex runs, one vertex
 // details request per vertex, concurrently.
-func fetchPlacement(s *Scrape, jobID string, vertices []flinkapi.JobVertex) (map[string][]string, error) {
+func fetchPlacement(ctx context.Context, s *Scrape, jobID string, vertices []flinkapi.JobVertex) (map[string][]string, error) {
 	placements := make([][]string, len(vertices))
 	errs := parallel(len(vertices), func(i int) error {
-		vd, err := s.client.Vertex(s.ctx, jobID, vertices[i].ID)
+		vd, err := s.client.Vertex(ctx, jobID, vertices[i].ID)
 		if err != nil {
 			return fmt.Errorf("vertex %s: %w", vertices[i].ID, err)
 		}
@@ -379,12 +388,14 @@ func fetchPlacement(s *Scrape, jobID string, vertices []flinkapi.JobVertex) (map
 
 // fetchCheckpointSubtasks reads a checkpoint's subtask details of every
 // vertex, concurrently. A vertex that took no part (404, e.g. finished) is
-// left out; when every vertex answers 404 the checkpoint left the history.
-func fetchCheckpointSubtasks(s *Scrape, jobID string, checkpointID int64, vertices []flinkapi.JobVertex) (map[string]*flinkapi.TaskCheckpointStatisticsWithSubtaskDetails, error) {
+// left out; when every vertex answers 404 the checkpoint left the history,
+// and the error says so. A vertex whose read failed otherwise is listed in
+// missing, and err joins those failures; details holds what answered.
+func fetchCheckpointSubtasks(ctx context.Context, s *Scrape, jobID string, checkpointID int64, vertices []flinkapi.JobVertex) (details map[string]*flinkapi.TaskCheckpointStatisticsWithSubtaskDetails, missing []string, err error) {
 	answers := make([]*flinkapi.TaskCheckpointStatisticsWithSubtaskDetails, len(vertices))
 	notFound := make([]error, len(vertices))
 	errs := parallel(len(vertices), func(i int) error {
-		d, err := s.client.CheckpointSubtasks(s.ctx, jobID, checkpointID, vertices[i].ID)
+		d, err := s.client.CheckpointSubtasks(ctx, jobID, checkpointID, vertices[i].ID)
 		if flinkapi.IsNotFound(err) {
 			notFound[i] = err
 			return nil
@@ -395,19 +406,22 @@ func fetchCheckpointSubtasks(s *Scrape, jobID string, checkpointID int64, vertic
 		answers[i] = d
 		return nil
 	})
-	if err := firstError(errs); err != nil {
-		return nil, err
-	}
-	details := make(map[string]*flinkapi.TaskCheckpointStatisticsWithSubtaskDetails, len(vertices))
+	details = make(map[string]*flinkapi.TaskCheckpointStatisticsWithSubtaskDetails, len(vertices))
 	for i, v := range vertices {
-		if answers[i] != nil {
+		switch {
+		case answers[i] != nil:
 			details[v.ID] = answers[i]
+		case errs[i] != nil:
+			missing = append(missing, v.ID)
 		}
 	}
-	if len(details) == 0 && len(vertices) > 0 {
-		return nil, notFound[0]
+	if err := errors.Join(errs...); err != nil {
+		return details, missing, err
 	}
-	return details, nil
+	if len(details) == 0 && len(vertices) > 0 {
+		return nil, nil, notFound[0]
+	}
+	return details, nil, nil
 }
 
 // firstError returns the first error of errs that is no 404, else the

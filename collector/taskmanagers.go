@@ -46,8 +46,26 @@ func (c *taskManagersCollector) Update(s *Scrape, ch chan<- prometheus.Metric) e
 		c.updateInfo(tm, s.JobManagerNow(), ch)
 	}
 	s.state.metrics.forgetTaskManagers(ids)
-	return forEachTaskManager(tms, func(tm flinkapi.TaskManagerInfo) error {
-		values, err := s.state.metrics.values(s, taskManagerKeyPrefix+tm.ID, c.process.metrics, metricSource{
+
+	// Each TaskManager's metrics are read on the refresh round once their
+	// TTL ran out; meanwhile, and while the round runs, the values last
+	// read are exported (dropped by a read that fails).
+	type due struct {
+		tm  flinkapi.TaskManagerInfo
+		key string
+	}
+	var stale []due
+	now := s.Now()
+	for _, tm := range tms {
+		key := taskManagerKeyPrefix + tm.ID
+		if _, fresh := s.state.metrics.peek(key, now); !fresh && s.refreshing() {
+			stale = append(stale, due{tm, key})
+		}
+	}
+	read := make([]map[string]float64, len(stale))
+	done, errs := s.refresh("taskmanagers", len(stale), false, func(ctx context.Context, i int) error {
+		tm := stale[i].tm
+		values, err := s.state.metrics.refresh(ctx, s, stale[i].key, c.process.metrics, metricSource{
 			list: func(ctx context.Context) ([]flinkapi.Metric, error) { return s.client.TaskManagerMetricIDs(ctx, tm.ID) },
 			get: func(ctx context.Context, ids []string) ([]flinkapi.Metric, error) {
 				return s.client.TaskManagerMetrics(ctx, tm.ID, ids)
@@ -57,11 +75,27 @@ func (c *taskManagersCollector) Update(s *Scrape, ch chan<- prometheus.Metric) e
 			return nil // the TaskManager left since /taskmanagers
 		}
 		if err != nil {
-			return err
+			return fmt.Errorf("taskmanager %s: %w", tm.ID, err)
 		}
-		c.process.emit(ch, values, tm.ID)
+		read[i] = values
 		return nil
 	})
+	fresh := map[string]map[string]float64{}
+	for i, ok := range done {
+		if ok && errs[i] == nil {
+			fresh[stale[i].tm.ID] = read[i]
+		}
+	}
+	for _, tm := range tms {
+		values, ok := fresh[tm.ID]
+		if !ok {
+			values, _ = s.state.metrics.peek(taskManagerKeyPrefix+tm.ID, now)
+		}
+		if values != nil {
+			c.process.emit(ch, values, tm.ID)
+		}
+	}
+	return errors.Join(errors.Join(errs...), s.lateError("taskmanagers"))
 }
 
 // updateInfo sends what /taskmanagers itself says about a TaskManager.
