@@ -451,7 +451,7 @@ func TestKubernetesExampleLoadsInPrometheus3(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(promtool); err != nil {
-		testenv.Missing(t, "promtool "+version, "GOBIN=$PWD/.build/prometheus3/"+version+" go install "+module+"/cmd/promtool@"+version)
+		testenv.Missing(t, "promtool "+version, "GOBIN=$PWD/.build/prometheus3/"+version+" go install -tags remove_all_sd,enable_kubernetes_sd "+module+"/cmd/promtool@"+version)
 	}
 	out, err := exec.Command(promtool, "check", "config", "--syntax-only", kubernetesExample).CombinedOutput()
 	if err != nil {

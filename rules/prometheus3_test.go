@@ -225,7 +225,7 @@ func promtool3(t *testing.T) string {
 		return abs
 	}
 	testenv.Missing(t, "promtool "+releaseOf(t, version),
-		"GOBIN=$PWD/.build/prometheus3/"+version+" go install "+prometheusModule+"/cmd/promtool@"+version)
+		"GOBIN=$PWD/.build/prometheus3/"+version+" go install -tags remove_all_sd,enable_kubernetes_sd "+prometheusModule+"/cmd/promtool@"+version)
 	return ""
 }
 
