@@ -41,7 +41,7 @@ func TestLandingPageLinksAnswer(t *testing.T) {
 			for _, m := range hrefRE.FindAllStringSubmatch(page, -1) {
 				links = append(links, m[1])
 			}
-			if want := []string{"/metrics", "/-/healthy"}; !slices.Equal(links, want) {
+			if want := []string{"/metrics", "/-/healthy", "/diagnose"}; !slices.Equal(links, want) {
 				t.Errorf("links %q, want %q", links, want)
 			}
 			if strings.Contains(page, "debug/pprof") {
