@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -60,7 +61,7 @@ type flags struct {
 	web                                                          *web.FlagConfig
 	allowURLs                                                    *bool
 	timeout, metricsTTL, scrapeTimeout, scrapeOffset             *time.Duration
-	maxConcurrent                                                *int
+	maxConcurrent, maxJobs                                       *int
 	maxBody                                                      *units.Base2Bytes
 	collectors                                                   []*bool // in the order of collector.Areas
 	agent                                                        *agent.Flags
@@ -79,6 +80,7 @@ func addFlags(app *kingpin.Application) *flags {
 	f.allowURLs = app.Flag("probe.allow-arbitrary-targets", "Let /probe?target= take a JobManager URL besides the cluster names of --config.file. Off: the exporter is no open proxy.").Default("false").Bool()
 	f.timeout = app.Flag("flink.timeout", "Timeout of one request to the Flink REST API.").Default("5s").Duration()
 	f.maxConcurrent = app.Flag("flink.max-concurrent-requests", "Requests in flight to one JobManager at most.").Default("4").Int()
+	f.maxJobs = app.Flag("flink.max-jobs", "Jobs read in detail per scrape at most (running, failing and restarting first); the others are only counted, in flink_cluster_jobs and flink_exporter_jobs_skipped. Negative: no bound.").Default(strconv.Itoa(collector.DefaultMaxJobs)).Int()
 	f.maxBody = app.Flag("flink.max-response-size", "Largest Flink REST answer read; a larger one is an error.").Default("32MiB").Bytes()
 	f.metricsTTL = app.Flag("flink.metrics-ttl", "How long Flink metric values (JVM, back-pressure) are reused; Flink refreshes them every metrics.fetcher.update-interval (10s by default), so asking more often only loads the JobManager. 0 disables.").Default(collector.DefaultMetricsTTL.String()).Duration()
 	f.scrapeTimeout = app.Flag("scrape.timeout", "Budget of one scrape when Prometheus sends no X-Prometheus-Scrape-Timeout-Seconds header.").Default("10s").Duration()
@@ -102,7 +104,7 @@ func (f *flags) settings() prober.Settings {
 	}
 	return prober.Settings{
 		Timeout: *f.timeout, MaxConcurrentRequests: *f.maxConcurrent, MaxResponseBytes: int64(*f.maxBody),
-		ScrapeTimeout: *f.scrapeTimeout, MetricsTTL: *f.metricsTTL, Collectors: names,
+		ScrapeTimeout: *f.scrapeTimeout, MetricsTTL: *f.metricsTTL, Collectors: names, MaxJobs: *f.maxJobs,
 		UserAgent: exporterName + "/" + version.Version,
 	}
 }

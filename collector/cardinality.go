@@ -12,7 +12,7 @@ import "github.com/flink-exporter/flink_exporter/flinkapi"
 // lo and the virtual interfaces of containers are left out), the
 // default collectors produce at most
 //
-//	exporter          1 + 2·7                            (flink_up, success and duration per collector)
+//	exporter          1 + 2·7 + 11                       (flink_up, success and duration per collector, jobs skipped by state)
 //	cluster           5 + 11                             (11 job states)
 //	jobs              12·Ja                              (11 states + start time)
 //	checkpoints       36·J                               (25 + 11 failure reasons, unseen included)
@@ -21,7 +21,7 @@ import "github.com/flink-exporter/flink_exporter/flinkapi"
 //	jobmanager        10 + 2·G       + 6 + 2·I           (idem)
 //	backpressure      6·V·Jr ≤ 6·V·Ja                    (3 ratios + 3 levels per vertex)
 //
-// in all 41 + 2·G + 12·Ja + 6·V·Jr + J·(48 + 24·V + 3·T) + T·(13 + 2·G)
+// in all 52 + 2·G + 12·Ja + 6·V·Jr + J·(48 + 24·V + 3·T) + T·(13 + 2·G)
 // series, plus (T + 1)·(6 + 2·I) with system metrics. No series is labelled
 // with a subtask index, a checkpoint id or an attempt. The client's own
 // flink_exporter_rest_* series are bounded by the endpoint templates and
@@ -50,8 +50,9 @@ type ClusterSize struct {
 	SystemMetrics bool
 }
 
-// SeriesBounds returns, per default collector and for "exporter" (flink_up
-// and the per-collector success and duration), the most series it
+// SeriesBounds returns, per default collector and for "exporter" (flink_up,
+// the per-collector success and duration, and flink_exporter_jobs_skipped),
+// the most series it
 // produces for a cluster of the given size.
 func SeriesBounds(z ClusterSize) map[string]int {
 	collectors := 0
@@ -65,7 +66,7 @@ func SeriesBounds(z ClusterSize) map[string]int {
 		system = 6 + 2*z.NetworkInterfaces
 	}
 	return map[string]int{
-		"exporter":        1 + 2*collectors,
+		"exporter":        1 + 2*collectors + len(flinkapi.JobStates()),
 		"cluster":         5 + len(flinkapi.JobStates()),
 		"jobs":            (len(flinkapi.JobStates()) + 1) * z.Jobs,
 		"checkpoints":     (25 + len(FailureReasons())) * z.CheckpointedJobs,

@@ -9,7 +9,7 @@ import (
 // clusterCollector exports the cluster's size and version.
 type clusterCollector struct {
 	descSet
-	info, taskManagers, blocked, slotsTotal, slotsAvailable, jobs *prometheus.Desc
+	info, taskManagers, blocked, slotsTotal, slotsAvailable, jobs, skipped *prometheus.Desc
 }
 
 func newClusterCollector() Collector {
@@ -20,6 +20,7 @@ func newClusterCollector() Collector {
 	c.slotsTotal = c.add("cluster", "slots", "Task slots of all TaskManagers, from /overview slots-total.")
 	c.slotsAvailable = c.add("cluster", "slots_available", "Task slots free for new work, from /overview slots-available.")
 	c.jobs = c.add("cluster", "jobs", "Jobs known to the JobManager by state, from /jobs/overview.", "state")
+	c.skipped = c.add("exporter", "jobs_skipped", "Jobs of /jobs/overview by state that this scrape only counted and did not read in detail, beyond --flink.max-jobs (running, failing and restarting jobs are read first).", "state")
 	return c
 }
 
@@ -34,16 +35,13 @@ func (c *clusterCollector) Update(s *Scrape, ch chan<- prometheus.Metric) error 
 	gauge(ch, c.slotsTotal, float64(o.SlotsTotal))
 	gauge(ch, c.slotsAvailable, float64(o.SlotsAvailable))
 
-	jobs, err := s.Jobs()
+	byState, skipped, err := s.JobCounts()
 	if err != nil {
 		return err
 	}
-	byState := make(map[string]int, len(flinkapi.JobStates()))
-	for _, j := range jobs {
-		byState[j.State]++
-	}
 	for _, state := range flinkapi.JobStates() {
 		gauge(ch, c.jobs, float64(byState[state]), state)
+		gauge(ch, c.skipped, float64(skipped[state]), state)
 	}
 	return nil
 }

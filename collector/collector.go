@@ -80,6 +80,11 @@ type Config struct {
 	// (DefaultMetricsTTL), so scraping more often only loads it. Zero
 	// disables the reuse.
 	MetricsTTL time.Duration
+	// MaxJobs bounds the jobs a scrape reads in detail (checkpoints,
+	// vertices, metrics); the others are only counted, in
+	// flink_cluster_jobs and flink_exporter_jobs_skipped. DefaultMaxJobs
+	// if zero, unbounded if negative.
+	MaxJobs int
 	// BackgroundRefresh makes a scrape export what the caches hold without
 	// waiting for the detail refreshes it starts (per-vertex back-pressure
 	// and checkpoint subtask details, vertex placement, per-TaskManager
@@ -105,6 +110,7 @@ type Exporter struct {
 	collectors map[string]Collector
 	state      *State
 	metricsTTL time.Duration
+	maxJobs    int
 
 	// background and roundTimeout are Config.BackgroundRefresh and
 	// RefreshTimeout; round is the latest refresh round, under roundMu.
@@ -136,6 +142,7 @@ func NewExporter(cfg Config) (*Exporter, error) {
 		timeout:    cfg.Timeout,
 		now:        cfg.Now,
 		metricsTTL: cfg.MetricsTTL,
+		maxJobs:    cfg.MaxJobs,
 		background: cfg.BackgroundRefresh,
 		collectors: map[string]Collector{},
 		state:      NewState(),
@@ -148,6 +155,9 @@ func NewExporter(cfg Config) (*Exporter, error) {
 	}
 	if e.now == nil {
 		e.now = time.Now
+	}
+	if e.maxJobs == 0 {
+		e.maxJobs = DefaultMaxJobs
 	}
 	e.roundTimeout = cfg.RefreshTimeout
 	if e.roundTimeout <= 0 {
@@ -354,9 +364,10 @@ func (e *Exporter) scrapeOnce(ctx context.Context, ch chan<- prometheus.Metric) 
 func (e *Exporter) scrape(ctx context.Context, ch chan<- prometheus.Metric) {
 	s := newScrape(ctx, e.client, e.state, e.now(), e.logger)
 	s.metricsTTL = e.metricsTTL
+	s.maxJobs = e.maxJobs
 	s.clock = e.now
 	if err := s.core(); err != nil {
-		level.Error(e.logger).Log("msg", "Flink JobManager did not answer the core requests; all collectors skipped", "url", e.client.BaseURL(), "err", err)
+		level.Error(e.logger).Log("msg", "Flink JobManager did not answer the core requests; all collectors skipped", "url", e.client.BaseURL(), "err", logText(err))
 		e.sendDown(ch)
 		return
 	}
@@ -397,7 +408,7 @@ func (e *Exporter) runCollector(s *Scrape, name string, c Collector, ch chan<- p
 	success := 1.0
 	if err != nil {
 		success = 0
-		level.Error(e.logger).Log("msg", "collector failed", "collector", name, "err", err)
+		level.Error(e.logger).Log("msg", "collector failed", "collector", name, "err", logText(err))
 	}
 	ch <- prometheus.MustNewConstMetric(e.scrapeSuccess, prometheus.GaugeValue, success, name)
 }

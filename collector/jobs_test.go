@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/go-kit/log"
+
+	"github.com/flink-exporter/flink_exporter/flinkapi"
 )
 
 // dupJob is one /jobs/overview entry with the given id and modification
@@ -103,5 +105,81 @@ func TestInvalidCoreAnswersMeanDown(t *testing.T) {
 			}
 			c.mu.Unlock()
 		})
+	}
+}
+
+// TestSelectJobs: beyond the bound, running, failing and restarting jobs
+// come first, then the others that may still run, the finished last; the
+// most recently modified first within a class; the list keeps its order.
+func TestSelectJobs(t *testing.T) {
+	j := func(id, state string, modified int64) flinkapi.JobOverview {
+		return flinkapi.JobOverview{ID: id, State: state, LastModification: modified}
+	}
+	jobs := []flinkapi.JobOverview{
+		j("finished", flinkapi.JobFinished, 9),
+		j("created", flinkapi.JobCreated, 9),
+		j("running-old", flinkapi.JobRunning, 1),
+		j("failing", flinkapi.JobFailing, 2),
+		j("restarting", flinkapi.JobRestarting, 3),
+		j("running-new", flinkapi.JobRunning, 5),
+	}
+	for _, tc := range []struct {
+		max  int
+		want []string
+	}{
+		{0, []string{"finished", "created", "running-old", "failing", "restarting", "running-new"}},
+		{6, []string{"finished", "created", "running-old", "failing", "restarting", "running-new"}},
+		{3, []string{"failing", "restarting", "running-new"}},
+		{5, []string{"created", "running-old", "failing", "restarting", "running-new"}},
+	} {
+		var got []string
+		for _, s := range selectJobs(jobs, tc.max) {
+			got = append(got, s.ID)
+		}
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("selectJobs(max %d) = %v, want %v", tc.max, got, tc.want)
+		}
+	}
+}
+
+// TestMaxJobsCountsEveryJob: with more jobs than MaxJobs, every job is
+// counted in flink_cluster_jobs, the rest are reported skipped by state,
+// and only the selected jobs have series.
+func TestMaxJobsCountsEveryJob(t *testing.T) {
+	var entries []string
+	for i := range 5 {
+		state := "RUNNING"
+		if i >= 3 {
+			state = "FINISHED"
+		}
+		entries = append(entries, dupJob(fmt.Sprintf("%032x", i+1), state, 1))
+	}
+	_, url := newHandCluster(t, map[string]string{
+		"/overview":      handOverview("1.20.1", "0e9a3b1"),
+		"/jobs/overview": `{"jobs":[` + strings.Join(entries, ",") + `]}`,
+	})
+	client, err := flinkapi.NewClient(url, flinkapi.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewExporter(Config{Client: client, Collectors: []string{"cluster", "jobs"}, MaxJobs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := gatherSeries(t, e)
+	if v := got["flink_cluster_jobs"]["state=RUNNING"]; v != 3 {
+		t.Errorf(`flink_cluster_jobs{state="RUNNING"} = %v, want 3`, v)
+	}
+	if v := got["flink_cluster_jobs"]["state=FINISHED"]; v != 2 {
+		t.Errorf(`flink_cluster_jobs{state="FINISHED"} = %v, want 2`, v)
+	}
+	if v := got["flink_exporter_jobs_skipped"]["state=RUNNING"]; v != 1 {
+		t.Errorf(`flink_exporter_jobs_skipped{state="RUNNING"} = %v, want 1`, v)
+	}
+	if v := got["flink_exporter_jobs_skipped"]["state=FINISHED"]; v != 2 {
+		t.Errorf(`flink_exporter_jobs_skipped{state="FINISHED"} = %v, want 2`, v)
+	}
+	if n := len(got["flink_job_start_timestamp_seconds"]); n != 2 {
+		t.Errorf("%d jobs have series, want the 2 selected", n)
 	}
 }

@@ -29,6 +29,9 @@ type Scrape struct {
 	// metricsTTL is how long answers of Flink's metric endpoints are
 	// reused across scrapes (Config.MetricsTTL).
 	metricsTTL time.Duration
+	// maxJobs bounds the jobs read in detail (Config.MaxJobs); all when
+	// not positive.
+	maxJobs int
 
 	// round is the refresh round this scrape started, nil while an
 	// earlier scrape's still runs; late are the errors of refreshes that
@@ -39,7 +42,7 @@ type Scrape struct {
 	background bool
 
 	overview     memo[*flinkapi.ClusterOverview]
-	jobs         memo[*flinkapi.JobsOverview]
+	jobs         memo[*jobList]
 	taskManagers memo[*flinkapi.TaskManagersInfo]
 	checkpoints  memo[*flinkapi.CheckpointingStatistics]
 }
@@ -113,13 +116,14 @@ func (s *Scrape) Overview() (*flinkapi.ClusterOverview, error) {
 	return s.overview.do("", func() (*flinkapi.ClusterOverview, error) { return s.client.Overview(s.ctx) })
 }
 
-// Jobs returns every job of GET /jobs/overview.
+// Jobs returns the jobs of GET /jobs/overview the scrape reads in detail:
+// each once, and at most Config.MaxJobs of them (see fetchJobs).
 func (s *Scrape) Jobs() ([]flinkapi.JobOverview, error) {
 	o, err := s.jobs.do("", s.fetchJobs)
 	if err != nil {
 		return nil, err
 	}
-	return o.Jobs, nil
+	return o.selected, nil
 }
 
 // ActiveJobs returns the jobs that are not globally terminal: only these

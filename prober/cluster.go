@@ -30,6 +30,9 @@ type Settings struct {
 	ScrapeTimeout time.Duration
 	// MetricsTTL is how long Flink metric values are reused.
 	MetricsTTL time.Duration
+	// MaxJobs bounds the jobs a scrape reads in detail
+	// (collector.Config.MaxJobs).
+	MaxJobs int
 	// Collectors names the enabled collectors. Not nil: an empty slice
 	// enables none, where nil would mean the defaults.
 	Collectors []string
@@ -124,6 +127,7 @@ func newCluster(name string, spec config.Cluster, s Settings, inst *flinkapi.Ins
 		Collectors: names,
 		Timeout:    s.ScrapeTimeout,
 		MetricsTTL: s.MetricsTTL,
+		MaxJobs:    s.MaxJobs,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("collectors: %w", err)
