@@ -224,7 +224,7 @@ func promtool3(t *testing.T) string {
 		}
 		return abs
 	}
-	testenv.Missing(t, "promtool "+releaseOf(t, version),
+	testenv.Missing(t, "promtool "+version,
 		"GOBIN=$PWD/.build/prometheus3/"+version+" go install -tags remove_all_sd,enable_kubernetes_sd "+prometheusModule+"/cmd/promtool@"+version)
 	return ""
 }
@@ -242,9 +242,11 @@ func TestPromtool3(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%s: %v", promtool, err)
 	}
-	if want := prometheus3Version(t); info.Main.Path != prometheusModule || info.Main.Version != want {
+	want := prometheus3Version(t)
+	if info.Main.Path != prometheusModule || info.Main.Version != want {
 		t.Fatalf("%s is built from %s %s, want %s %s (go.mod's)", promtool, info.Main.Path, info.Main.Version, prometheusModule, want)
 	}
+	t.Logf("promtool of Prometheus %s", releaseOf(t, want))
 	out, err := exec.Command(promtool, append([]string{"check", "rules"}, ruleFiles...)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("promtool 3 check rules: %v\n%s", err, out)
