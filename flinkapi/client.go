@@ -94,7 +94,7 @@ func (c *Client) get(ctx context.Context, endpoint, path string, query url.Value
 	if err := c.acquire(ctx); err != nil {
 		return fmt.Errorf("GET %s: %w", endpoint, err)
 	}
-	defer c.release()
+	defer c.release(priorityOf(ctx))
 
 	// path is escaped already (ids pass url.PathEscape): Path gets its
 	// decoded form and RawPath the escaped one, so that no segment is
@@ -160,7 +160,7 @@ func decodeAnswer(endpoint string, status int, body []byte, out any) (invalid bo
 	if err := json.Unmarshal(body, out); err != nil {
 		return true, fmt.Errorf("GET %s: decode answer: %w", endpoint, err)
 	}
-	if err := CheckAnswer(endpoint, body, out); false && err != nil {
+	if err := CheckAnswer(endpoint, body, out); err != nil {
 		return true, err
 	}
 	return false, nil
@@ -173,9 +173,9 @@ func (c *Client) acquire(ctx context.Context) error {
 	return c.slots.acquire(ctx, priorityOf(ctx))
 }
 
-func (c *Client) release() {
+func (c *Client) release(p Priority) {
 	if c.slots != nil {
-		c.slots.release()
+		c.slots.release(p)
 	}
 }
 
