@@ -180,7 +180,12 @@ func (p *pressurePlan) refresh(ctx context.Context, s *Scrape, k int, expires ti
 		pr, ready, err = unknownPressure(), false, nil
 	}
 	if err != nil {
-		p.js.storePressure(v.ID, nil)
+		if !s.background || ctx.Err() == nil {
+			// The endpoint failed: what it said before must not be
+			// served. A background refresh cut short by its round's bound
+			// is no failure of the endpoint, and keeps it.
+			p.js.storePressure(v.ID, nil)
+		}
 		return pressureEntry{}, fmt.Errorf("vertex %s (%s): %w", v.ID, v.Name, err)
 	}
 	e := pressureEntry{p: pr, ready: ready, expires: expires}

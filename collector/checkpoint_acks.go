@@ -36,6 +36,7 @@ type checkpointAcksCollector struct {
 	descSet
 	ackMax, ackAvg, syncMax, asyncMax, asyncAvg, alignMax, startMax, unexplained *prometheus.Desc
 	acked, subtasks, tmAckMax, throughput                                        *prometheus.Desc
+	tmUnexplained                                                                *prometheus.Desc
 	analysisID, analysisTrigger, analysisAge, analysisPending                    *prometheus.Desc
 	vertexPending, tmPending, phaseMax                                           *prometheus.Desc
 	vertexMissing                                                                *prometheus.Desc
@@ -71,6 +72,7 @@ func newCheckpointAcksCollector() Collector {
 	c.acked = c.add("job_vertex", "checkpoint_subtasks_acknowledged", "Subtasks that acknowledged"+src+".", vertexLabels...)
 	c.subtasks = c.add("job_vertex", "checkpoint_subtasks", "Subtasks taking part"+src+".", vertexLabels...)
 	c.tmAckMax = c.add("taskmanager", "checkpoint_ack_latency_max_seconds", "Slowest acknowledgement among the job's subtasks on this TaskManager"+src+", subtasks mapped through /jobs/:jobid/vertices/:vertexid taskmanager-id.", tmJobLabels...)
+	c.tmUnexplained = c.add("taskmanager", "checkpoint_unexplained_ack_latency_max_seconds", "Largest part of an acknowledgement of the job's subtasks on this TaskManager not spent in start delay, alignment, sync or async"+src+": transit, JobManager time, a sink's pre-barrier flush or a GC pause after the async phase; subtasks mapped through /jobs/:jobid/vertices/:vertexid taskmanager-id.", tmJobLabels...)
 	c.throughput = c.add("job", "last_checkpoint_upload_throughput_bytes_per_second", "Bytes persisted over time spent in the asynchronous phase, summed over subtasks"+src+": the upload rate of one subtask.", jobLabels...)
 
 	const which = " checkpoint is latest_completed, in_progress (the oldest in progress, analysed once it ran for half its timeout, re-read at every scrape) or latest_failed."
@@ -406,6 +408,7 @@ func (c *checkpointAcksCollector) emitCompleted(j flinkapi.JobOverview, e *ackEn
 	for tm, ack := range a.TaskManagerAckMax {
 		if keepTM(tm) {
 			gauge(ch, c.tmAckMax, ack, tm, j.ID, j.Name)
+			gauge(ch, c.tmUnexplained, a.TaskManagerUnexplainedMax[tm], tm, j.ID, j.Name)
 		}
 	}
 }

@@ -95,8 +95,7 @@ type Config struct {
 	// caches.
 	BackgroundRefresh bool
 	// RefreshTimeout bounds a round of detail refreshes in total (each
-	// request is bounded by the REST client's timeout); twice Timeout if
-	// zero.
+	// request is bounded by the REST client's timeout); Timeout if zero.
 	RefreshTimeout time.Duration
 }
 
@@ -118,6 +117,7 @@ type Exporter struct {
 	roundTimeout time.Duration
 	roundMu      sync.Mutex
 	round        *refreshRound
+	gate         scrapeGate
 
 	// mu guards inflight, the scrape that concurrent callers share.
 	mu       sync.Mutex
@@ -161,7 +161,7 @@ func NewExporter(cfg Config) (*Exporter, error) {
 	}
 	e.roundTimeout = cfg.RefreshTimeout
 	if e.roundTimeout <= 0 {
-		e.roundTimeout = 2 * e.timeout
+		e.roundTimeout = e.timeout
 	}
 	enabled := map[string]bool{}
 	for _, a := range Areas() {
@@ -362,6 +362,8 @@ func (e *Exporter) scrapeOnce(ctx context.Context, ch chan<- prometheus.Metric) 
 // scrape reads the cluster once: the core answers decide flink_up, then
 // every enabled collector runs concurrently.
 func (e *Exporter) scrape(ctx context.Context, ch chan<- prometheus.Metric) {
+	e.gate.enter()
+	defer e.gate.leave()
 	s := newScrape(ctx, e.client, e.state, e.now(), e.logger)
 	s.metricsTTL = e.metricsTTL
 	s.maxJobs = e.maxJobs
@@ -374,7 +376,7 @@ func (e *Exporter) scrape(ctx context.Context, ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(e.up, prometheus.GaugeValue, 1)
 
 	s.round, s.late = e.startRound(ctx)
-	s.background = e.background
+	s.background, s.gate = e.background, &e.gate
 	if s.round != nil {
 		defer s.round.seal()
 	}

@@ -133,6 +133,11 @@ func (c *metricCache) refresh(ctx context.Context, s *Scrape, key string, fixed 
 		return v, nil // read by another scrape meanwhile
 	}
 	values, err := p.fetch(ctx, fixed, src)
+	if err != nil && s.background && ctx.Err() != nil {
+		// A background refresh cut short by its round's bound is no
+		// failure of the endpoint: what was read stays.
+		return nil, err
+	}
 	if err != nil || values == nil || s.metricsTTL <= 0 {
 		p.store(nil, time.Time{})
 		return values, err

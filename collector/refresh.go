@@ -160,7 +160,7 @@ func joinJobErrors(jobs []flinkapi.JobOverview, errs []error) error {
 // refreshRound is one round of detail refreshes (per-vertex back-pressure
 // and checkpoint subtask details, vertex placement, per-TaskManager
 // metrics), started by a scrape and run on a context of its own: bounded
-// in total (roundTimeout), each request by the REST client's timeout, and
+// in total (roundTimeout, from the end of the scrape's own work), each request by the REST client's timeout, and
 // ranked below the core and checkpoint requests of every scrape
 // (flinkapi.PriorityDetail). Its answers complete into the State even
 // after the scrape that started it ended, so that an answer in flight at
@@ -170,30 +170,68 @@ func joinJobErrors(jobs []flinkapi.JobOverview, errs []error) error {
 type refreshRound struct {
 	ctx    context.Context
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	done   chan struct{}
+	// timeout bounds the round from when its scrape sealed it.
+	timeout time.Duration
+	wg      sync.WaitGroup
+	done    chan struct{}
 
 	mu sync.Mutex
 	// late holds, by collector, the errors of refreshes that ended after
 	// their scrape stopped waiting; the next scrape that starts a round
 	// reports them.
 	late map[string][]error
+	// pending are the background refreshes, started when the scrape has
+	// sent its own requests (seal), so that they never delay them.
+	pending []pendingRefresh
+}
+
+// pendingRefresh is a background refresh waiting for its scrape to end.
+type pendingRefresh struct {
+	collector string
+	run       func()
+}
+
+// refreshRank orders the background refreshes of a round: the
+// acknowledgement analysis first (the evidence of a failing checkpoint),
+// then the TaskManagers' metrics, then back-pressure. On a JobManager too
+// slow to answer them all within the round, the last wait for the next.
+func refreshRank(collector string) int {
+	switch collector {
+	case "checkpoint_acks":
+		return 0
+	case "taskmanagers":
+		return 1
+	}
+	return 2
 }
 
 func newRefreshRound(timeout time.Duration) *refreshRound {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := context.WithCancel(context.Background())
 	return &refreshRound{
-		ctx:    flinkapi.WithPriority(ctx, flinkapi.PriorityDetail),
-		cancel: cancel,
-		done:   make(chan struct{}),
-		late:   map[string][]error{},
+		ctx:     flinkapi.WithPriority(ctx, flinkapi.PriorityDetail),
+		cancel:  cancel,
+		timeout: timeout,
+		done:    make(chan struct{}),
+		late:    map[string][]error{},
 	}
 }
 
 // seal is called once the scrape that started the round has handed it
 // every refresh: the round ends when they have.
 func (r *refreshRound) seal() {
+	r.mu.Lock()
+	pending := r.pending
+	r.pending = nil
+	r.mu.Unlock()
+	timer := time.AfterFunc(r.timeout, r.cancel)
+	sort.SliceStable(pending, func(a, b int) bool {
+		return refreshRank(pending[a].collector) < refreshRank(pending[b].collector)
+	})
+	for _, p := range pending {
+		go p.run()
+	}
 	go func() {
+		defer timer.Stop()
 		r.wg.Wait()
 		r.cancel()
 		close(r.done)
@@ -258,7 +296,8 @@ func (s *Scrape) refreshing() bool { return s.round != nil }
 // done[i].
 //
 // When the exporter refreshes in the background, refresh returns at once:
-// the refreshes run on the round's context and complete into the State,
+// the refreshes start when the scrape has sent its own requests, run on
+// the round's context and complete into the State,
 // and a failure is reported by the next scrape that starts a round
 // (lateError). Otherwise it waits until they ended or the scrape's
 // context did. Refreshes of immutable answers (keep: a completed or
@@ -287,7 +326,7 @@ func (s *Scrape) refresh(name string, n int, keep bool, fn func(ctx context.Cont
 	all := make(chan struct{})
 	for i := range n {
 		r.wg.Add(1)
-		go func() {
+		run := func() {
 			defer r.wg.Done()
 			var err error
 			func() {
@@ -296,11 +335,20 @@ func (s *Scrape) refresh(name string, n int, keep bool, fn func(ctx context.Cont
 						err = fmt.Errorf("panic: %v", p)
 					}
 				}()
+				if s.background {
+					if err = s.gate.wait(ctx); err != nil {
+						return
+					}
+				}
 				err = fn(ctx, i)
 			}()
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
+			case err != nil && s.background && r.ctx.Err() != nil:
+				// Cut short by the round's bound: not refreshed this
+				// round, due again in the next; no failure of the
+				// endpoint.
 			case !left:
 				done[i], errs[i] = true, err
 			case err != nil && s.background:
@@ -311,7 +359,14 @@ func (s *Scrape) refresh(name string, n int, keep bool, fn func(ctx context.Cont
 			if remaining--; remaining == 0 {
 				close(all)
 			}
-		}()
+		}
+		if s.background {
+			r.mu.Lock()
+			r.pending = append(r.pending, pendingRefresh{name, run})
+			r.mu.Unlock()
+		} else {
+			go run()
+		}
 	}
 	switch {
 	case s.background:
@@ -345,4 +400,50 @@ func (s *Scrape) lateError(name string) error {
 		return nil
 	}
 	return fmt.Errorf("refresh after an earlier scrape: %w", errors.Join(errs...))
+}
+
+// scrapeGate holds background refreshes back while a scrape sends its own
+// requests: a detail request already in flight cannot be taken back, and
+// on a JobManager answering in seconds one such request in each freed
+// slot, between the steps of a scrape's chain of core requests, would
+// cost the scrape its deadline.
+type scrapeGate struct {
+	mu     sync.Mutex
+	active int
+	open   chan struct{} // closed while no scrape is active
+}
+
+// enter marks a scrape active; leave marks it done.
+func (g *scrapeGate) enter() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.active == 0 {
+		g.open = make(chan struct{})
+	}
+	g.active++
+}
+
+func (g *scrapeGate) leave() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.active--; g.active == 0 {
+		close(g.open)
+	}
+}
+
+// wait returns when no scrape is active, or with ctx's error.
+func (g *scrapeGate) wait(ctx context.Context) error {
+	g.mu.Lock()
+	if g.active == 0 {
+		g.mu.Unlock()
+		return nil
+	}
+	open := g.open
+	g.mu.Unlock()
+	select {
+	case <-open:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

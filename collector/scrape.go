@@ -40,6 +40,7 @@ type Scrape struct {
 	round      *refreshRound
 	late       map[string][]error
 	background bool
+	gate       *scrapeGate
 
 	overview     memo[*flinkapi.ClusterOverview]
 	jobs         memo[*jobList]

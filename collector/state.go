@@ -129,9 +129,11 @@ type jobState struct {
 	// kept only if the run did not change meanwhile.
 	run int
 
-	config    *flinkapi.CheckpointConfig
-	vertices  []flinkapi.JobVertex
-	placement map[string][]string
+	config *flinkapi.CheckpointConfig
+	// configFetch is the configuration request in flight, if any.
+	configFetch *configFetch
+	vertices    []flinkapi.JobVertex
+	placement   map[string][]string
 	// acks holds the job's acknowledgement analyses by kind
 	// (ackLatestCompleted, ackInProgress, ackLatestFailed).
 	acks map[string]*ackEntry
@@ -236,20 +238,57 @@ func (js *jobState) newRun() {
 }
 
 // checkpointConfig returns the job's checkpoint configuration, fetched
-// once per run.
+// once per run. The request is the second of a chain (after
+// /jobs/:jobid/checkpoints), so on a slow JobManager it may still be in
+// flight at the scrape's deadline: it then goes on, for as long again as
+// the scrape had, and its answer, which holds for the whole run, is kept
+// for the next scrape instead of being thrown away.
 func (js *jobState) checkpointConfig(s *Scrape, jobID string, counts flinkapi.CheckpointCounts) (*flinkapi.CheckpointConfig, error) {
 	js.mu.Lock()
-	defer js.mu.Unlock()
 	js.observe(counts)
 	if js.config != nil {
+		defer js.mu.Unlock()
 		return js.config, nil
 	}
-	cfg, err := s.client.CheckpointConfig(s.ctx, jobID)
-	if err != nil {
-		return nil, err
+	f := js.configFetch
+	if f == nil {
+		f = &configFetch{done: make(chan struct{})}
+		js.configFetch = f
+		run := js.run
+		ctx, cancel := context.WithoutCancel(s.ctx), context.CancelFunc(func() {})
+		if deadline, ok := s.ctx.Deadline(); ok {
+			ctx, cancel = context.WithTimeout(ctx, 2*time.Until(deadline))
+		}
+		go func() {
+			defer cancel()
+			cfg, err := s.client.CheckpointConfig(ctx, jobID)
+			js.mu.Lock()
+			if err == nil && js.run == run {
+				js.config = cfg
+			}
+			if js.configFetch == f {
+				js.configFetch = nil
+			}
+			js.mu.Unlock()
+			f.cfg, f.err = cfg, err
+			close(f.done)
+		}()
 	}
-	js.config = cfg
-	return cfg, nil
+	js.mu.Unlock()
+	select {
+	case <-f.done:
+		return f.cfg, f.err
+	case <-s.ctx.Done():
+		return nil, fmt.Errorf("GET %s: %w (the answer is kept for the next scrape)", flinkapi.EndpointCheckpointConfig, s.ctx.Err())
+	}
+}
+
+// configFetch is a checkpoint configuration request in flight; cfg and
+// err are set when done is closed.
+type configFetch struct {
+	done chan struct{}
+	cfg  *flinkapi.CheckpointConfig
+	err  error
 }
 
 // ackEntry is one acknowledgement analysis of a job: the checkpoint it
@@ -285,9 +324,7 @@ func (js *jobState) ackStatus(s *Scrape, jobID string, counts flinkapi.Checkpoin
 		return nil, 0, 0, err
 	}
 	cost = len(js.vertices)
-	if js.placement == nil {
-		placementCost = cost
-	}
+	placementCost = len(missingPlacement(js.vertices, js.placement))
 	return maps.Clone(js.acks), cost, placementCost, nil
 }
 
@@ -325,19 +362,24 @@ func (js *jobState) dropAcks(kind string, e *ackEntry) {
 // slow vertex no longer costs the analysis of the whole job.
 func (js *jobState) refreshAcks(ctx context.Context, s *Scrape, jobID, kind string, cp *flinkapi.CheckpointStatistics) (*ackEntry, error) {
 	js.mu.Lock()
-	run, vertices, placement := js.run, js.vertices, js.placement
+	run, vertices, placement := js.run, js.vertices, maps.Clone(js.placement)
 	js.mu.Unlock()
-	if placement == nil {
-		p, err := fetchPlacement(ctx, s, jobID, vertices)
-		if err != nil {
-			return nil, err
+	if missing := missingPlacement(vertices, placement); len(missing) > 0 {
+		// What answered is kept even when another vertex failed, so that
+		// on a slow JobManager the placement completes over rounds.
+		p, err := fetchPlacement(ctx, s, jobID, missing)
+		if placement == nil {
+			placement = map[string][]string{}
 		}
-		placement = p
+		maps.Copy(placement, p)
 		js.mu.Lock()
 		if js.run == run {
 			js.placement = placement
 		}
 		js.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
 	}
 	details, missing, err := fetchCheckpointSubtasks(ctx, s, jobID, cp.ID, vertices)
 	if len(details) == 0 {
@@ -365,7 +407,8 @@ func (js *jobState) refreshAcks(ctx context.Context, s *Scrape, jobID, kind stri
 }
 
 // fetchPlacement reads where each subtask of each vertex runs, one vertex
-// details request per vertex, concurrently.
+// details request per vertex, concurrently; it returns what answered and
+// the first error.
 func fetchPlacement(ctx context.Context, s *Scrape, jobID string, vertices []flinkapi.JobVertex) (map[string][]string, error) {
 	placements := make([][]string, len(vertices))
 	errs := parallel(len(vertices), func(i int) error {
@@ -376,14 +419,24 @@ func fetchPlacement(ctx context.Context, s *Scrape, jobID string, vertices []fli
 		placements[i] = Placement(vd)
 		return nil
 	})
-	if err := firstError(errs); err != nil {
-		return nil, err
-	}
 	out := make(map[string][]string, len(vertices))
 	for i, v := range vertices {
-		out[v.ID] = placements[i]
+		if errs[i] == nil {
+			out[v.ID] = placements[i]
+		}
 	}
-	return out, nil
+	return out, firstError(errs)
+}
+
+// missingPlacement returns the vertices whose placement is not known.
+func missingPlacement(vertices []flinkapi.JobVertex, placement map[string][]string) []flinkapi.JobVertex {
+	var out []flinkapi.JobVertex
+	for _, v := range vertices {
+		if _, ok := placement[v.ID]; !ok {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // fetchCheckpointSubtasks reads a checkpoint's subtask details of every

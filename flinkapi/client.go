@@ -94,7 +94,7 @@ func (c *Client) get(ctx context.Context, endpoint, path string, query url.Value
 	if err := c.acquire(ctx); err != nil {
 		return fmt.Errorf("GET %s: %w", endpoint, err)
 	}
-	defer c.release()
+	defer c.release(priorityOf(ctx))
 
 	// path is escaped already (ids pass url.PathEscape): Path gets its
 	// decoded form and RawPath the escaped one, so that no segment is
@@ -173,9 +173,9 @@ func (c *Client) acquire(ctx context.Context) error {
 	return c.slots.acquire(ctx, priorityOf(ctx))
 }
 
-func (c *Client) release() {
+func (c *Client) release(p Priority) {
 	if c.slots != nil {
-		c.slots.release()
+		c.slots.release(p)
 	}
 }
 

@@ -41,23 +41,28 @@ func priorityOf(ctx context.Context) Priority {
 }
 
 // limiter bounds the requests in flight and hands freed slots out by
-// priority, first come first served within a priority.
+// priority, first come first served within a priority. Detail requests
+// never take the last slot (when there are two or more): a request the
+// scrape needs now never waits for a detail answer already in flight.
 type limiter struct {
-	mu   sync.Mutex
-	free int
+	mu        sync.Mutex
+	free      int
+	detailMax int
+	inUse     [PriorityDetail + 1]int
 	// waiting holds, per priority, the waiters in arrival order; a waiter's
 	// channel is closed when it is given a slot.
 	waiting [PriorityDetail + 1][]chan struct{}
 }
 
-func newLimiter(n int) *limiter { return &limiter{free: n} }
+func newLimiter(n int) *limiter { return &limiter{free: n, detailMax: max(1, n-1)} }
 
 // acquire takes a slot, waiting with priority p until one is free or ctx
 // ends.
 func (l *limiter) acquire(ctx context.Context, p Priority) error {
 	l.mu.Lock()
-	if l.free > 0 && l.queued() == 0 {
+	if l.next() == -1 && l.eligible(p) {
 		l.free--
+		l.inUse[p]++
 		l.mu.Unlock()
 		return nil
 	}
@@ -73,6 +78,8 @@ func (l *limiter) acquire(ctx context.Context, p Priority) error {
 		select {
 		case <-ch:
 			// Given a slot while giving up: pass it on.
+			l.free++
+			l.inUse[p]--
 			l.handOver()
 		default:
 			l.remove(p, ch)
@@ -81,24 +88,46 @@ func (l *limiter) acquire(ctx context.Context, p Priority) error {
 	}
 }
 
-// release frees a slot: the first waiter of the highest priority gets it.
-func (l *limiter) release() {
+// release frees a slot of priority p and hands it to the first waiter of
+// the highest priority that may take it.
+func (l *limiter) release(p Priority) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.free++
+	l.inUse[p]--
 	l.handOver()
 }
 
-// handOver gives one slot to the next waiter, or frees it. The caller
-// holds l.mu.
-func (l *limiter) handOver() {
+// eligible reports whether a request of priority p may take a free slot
+// now. The caller holds l.mu.
+func (l *limiter) eligible(p Priority) bool {
+	return l.free > 0 && (p == PriorityCore || l.inUse[PriorityDetail] < l.detailMax)
+}
+
+// next returns the priority of the waiter that gets the next slot, -1
+// when none may. The caller holds l.mu.
+func (l *limiter) next() Priority {
 	for p := range l.waiting {
-		if q := l.waiting[p]; len(q) > 0 {
-			close(q[0])
-			l.waiting[p] = q[1:]
-			return
+		if len(l.waiting[p]) > 0 && l.eligible(Priority(p)) {
+			return Priority(p)
 		}
 	}
-	l.free++
+	return -1
+}
+
+// handOver gives free slots to the waiters that may take them. The caller
+// holds l.mu.
+func (l *limiter) handOver() {
+	for {
+		p := l.next()
+		if p < 0 {
+			return
+		}
+		close(l.waiting[p][0])
+		l.waiting[p] = l.waiting[p][1:]
+		l.free--
+		l.inUse[p]++
+	}
 }
 
 // queued returns how many wait. The caller holds l.mu.

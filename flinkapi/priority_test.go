@@ -39,7 +39,7 @@ func TestLimiterServesCoreBeforeDetail(t *testing.T) {
 				return
 			}
 			order <- name
-			l.release()
+			l.release(p)
 		}()
 	}
 	start("detail-1", PriorityDetail)
@@ -48,7 +48,7 @@ func TestLimiterServesCoreBeforeDetail(t *testing.T) {
 	waitQueued(t, l, 2)
 	start("core", PriorityCore)
 	waitQueued(t, l, 3)
-	l.release()
+	l.release(PriorityCore)
 	var got []string
 	for range 3 {
 		got = append(got, <-order)
@@ -77,7 +77,7 @@ func TestLimiterWaiterGivingUpKeepsSlots(t *testing.T) {
 	if err := <-done; err == nil {
 		t.Fatal("acquire after cancel succeeded")
 	}
-	l.release()
+	l.release(PriorityCore)
 	if l.free != 1 || l.queued() != 0 {
 		t.Errorf("free %d, queued %d after the waiter gave up; want 1, 0", l.free, l.queued())
 	}
@@ -89,5 +89,33 @@ func TestPriorityOf(t *testing.T) {
 	}
 	if p := priorityOf(WithPriority(context.Background(), PriorityDetail)); p != PriorityDetail {
 		t.Errorf("detail: %v, want PriorityDetail", p)
+	}
+}
+
+func TestLimiterKeepsASlotForCore(t *testing.T) {
+	l := newLimiter(2)
+	ctx := context.Background()
+	if err := l.acquire(ctx, PriorityDetail); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan Priority, 2)
+	go func() {
+		if l.acquire(ctx, PriorityDetail) == nil {
+			got <- PriorityDetail
+		}
+	}()
+	waitQueued(t, l, 1)
+	if err := l.acquire(ctx, PriorityCore); err != nil {
+		t.Fatal(err)
+	}
+	l.mu.Lock()
+	inUse := l.inUse
+	l.mu.Unlock()
+	if inUse != [2]int{1, 1} {
+		t.Fatalf("in use %v, want one core and one detail request: the second detail request must wait", inUse)
+	}
+	l.release(PriorityDetail)
+	if p := <-got; p != PriorityDetail {
+		t.Fatalf("got %v", p)
 	}
 }
