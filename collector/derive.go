@@ -149,6 +149,12 @@ type AckAnalysis struct {
 	// TaskManagerAckMax is the slowest acknowledgement of the subtasks each
 	// TaskManager runs, by TaskManager id: the straggler stands out.
 	TaskManagerAckMax map[string]float64
+	// TaskManagerUnexplainedMax is the largest part of an acknowledgement
+	// outside its phases among the subtasks each TaskManager runs, by
+	// TaskManager id: time spread over most TaskManagers points to the
+	// network or the JobManager, time confined to one to that TaskManager
+	// (a GC pause between the async phase and the acknowledgement).
+	TaskManagerUnexplainedMax map[string]float64
 	// TaskManagerPending counts, by TaskManager id, the subtasks that had
 	// not acknowledged; every TaskManager running a subtask of the
 	// analysed vertices has an entry, 0 when all of its acknowledged.
@@ -175,7 +181,7 @@ func (a *AckAnalysis) UploadThroughput() (float64, bool) {
 // maps a vertex id to the TaskManager id of each subtask index; subtasks
 // whose TaskManager is unknown count for their vertex but no TaskManager.
 func AnalyzeAcks(checkpointID int64, details map[string]*flinkapi.TaskCheckpointStatisticsWithSubtaskDetails, placement map[string][]string) *AckAnalysis {
-	a := &AckAnalysis{CheckpointID: checkpointID, TaskManagerAckMax: map[string]float64{}, TaskManagerPending: map[string]int{}}
+	a := &AckAnalysis{CheckpointID: checkpointID, TaskManagerAckMax: map[string]float64{}, TaskManagerUnexplainedMax: map[string]float64{}, TaskManagerPending: map[string]int{}}
 	vertexIDs := make([]string, 0, len(details))
 	for id := range details {
 		vertexIDs = append(vertexIDs, id)
@@ -226,6 +232,7 @@ func AnalyzeAcks(checkpointID int64, details map[string]*flinkapi.TaskCheckpoint
 			}
 			if tm != "" {
 				a.TaskManagerAckMax[tm] = max(a.TaskManagerAckMax[tm], ack)
+				a.TaskManagerUnexplainedMax[tm] = max(a.TaskManagerUnexplainedMax[tm], ack-phases)
 			}
 		}
 		if v.Acked > 0 {

@@ -122,6 +122,9 @@ func TestAnalyzeAcks(t *testing.T) {
 	if got := a.TaskManagerAckMax; got["tm-b"] != 9 || got["tm-a"] != 1 || len(got) != 2 {
 		t.Errorf("TaskManagerAckMax = %v", got)
 	}
+	if got := a.TaskManagerUnexplainedMax; math.Abs(got["tm-b"]-4.2) > 1e-9 || math.Abs(got["tm-a"]-0.14) > 1e-9 || len(got) != 2 {
+		t.Errorf("TaskManagerUnexplainedMax = %v", got)
+	}
 	// 24 MiB over 5.7 s of async.
 	if tp, ok := a.UploadThroughput(); !ok || math.Abs(tp-float64(24<<20)/5.7) > 1e-6 {
 		t.Errorf("UploadThroughput = %v, %v", tp, ok)
