@@ -447,3 +447,22 @@ func (g *scrapeGate) wait(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
+
+// Close ends the refresh round in flight, if any, and waits until its
+// requests ended, so that a cluster the exporter forgets keeps no
+// connection busy; a later scrape starts a new round.
+func (e *Exporter) Close() {
+	e.roundMu.Lock()
+	r := e.round
+	e.roundMu.Unlock()
+	if r == nil {
+		return
+	}
+	r.cancel()
+	r.mu.Lock()
+	pending := len(r.pending) > 0
+	r.mu.Unlock()
+	if !pending {
+		<-r.done
+	}
+}

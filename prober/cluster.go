@@ -62,6 +62,7 @@ type Cluster struct {
 // idle timeout (five minutes in common's client).
 func (c *Cluster) drop() {
 	c.dropped.Store(true)
+	c.exporter.Close()
 	c.http.CloseIdleConnections()
 }
 
@@ -128,6 +129,10 @@ func newCluster(name string, spec config.Cluster, s Settings, inst *flinkapi.Ins
 		Timeout:    s.ScrapeTimeout,
 		MetricsTTL: s.MetricsTTL,
 		MaxJobs:    s.MaxJobs,
+		// Detail (per-vertex back-pressure and checkpoint subtask details,
+		// per-TaskManager metrics) refreshes between scrapes, so that a
+		// scrape costs the core and checkpoint requests only.
+		BackgroundRefresh: true,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("collectors: %w", err)
