@@ -466,3 +466,21 @@ func (e *Exporter) Close() {
 		<-r.done
 	}
 }
+
+// WaitRefreshed waits until the refresh round in flight, if any, ended,
+// or ctx did: for harnesses that measure a scrape and the refreshes it
+// started, as a scrape interval of idle time would let them end.
+func (e *Exporter) WaitRefreshed(ctx context.Context) error {
+	e.roundMu.Lock()
+	r := e.round
+	e.roundMu.Unlock()
+	if r == nil {
+		return nil
+	}
+	select {
+	case <-r.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

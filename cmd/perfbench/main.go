@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -43,15 +44,37 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	var (
 		out   = app.Flag("out", "File to write; - for standard output.").Default(filepath.Join("docs", "performance.md")).String()
 		quick = app.Flag("quick", "Smoke run: the smallest cluster, a few scrapes of each kind, 2 ms per answer.").Bool()
+		slow  = app.Flag("slow-scrapes", "Scrapes of the slow JobManager pass (1-3 s per answer, one scrape per 15 s of real time); 0 leaves it out.").Default("12").Int()
+		sizes = app.Flag("sizes", "Only these sizes (a, b, c, d), comma-separated; all if empty.").String()
 	)
 	if _, err := app.Parse(args); err != nil {
 		fmt.Fprintf(stderr, "perfbench: %v\n", err)
 		return 2
 	}
-	opts := perf.Options{Log: stderr}
+	opts := perf.Options{Log: stderr, Slow: perf.SlowOptions{Scrapes: *slow}}
 	if *quick {
 		opts = perf.QuickOptions()
 		opts.Log = stderr
+	}
+	if *sizes != "" {
+		want := map[string]bool{}
+		for _, n := range strings.Split(*sizes, ",") {
+			want[strings.TrimSpace(n)] = true
+		}
+		all := opts.Sizes
+		if all == nil {
+			all = perf.Sizes()
+		}
+		opts.Sizes = nil
+		for _, z := range all {
+			if want[z.Name] {
+				opts.Sizes = append(opts.Sizes, z)
+			}
+		}
+		if len(opts.Sizes) == 0 {
+			fmt.Fprintf(stderr, "perfbench: no size among %q\n", *sizes)
+			return 2
+		}
 	}
 	rep, err := perf.Run(ctx, opts)
 	if err != nil {

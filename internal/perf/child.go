@@ -52,6 +52,9 @@ type ChildResult struct {
 	PeakHeap uint64
 	// MaxRSS is the worker's peak resident set size (VmHWM).
 	MaxRSS int64
+	// Series is what the last warm scrape returned: the peaks are measured
+	// once the exporter has filled every series in.
+	Series int
 }
 
 // IsWorker reports whether this process was started as a worker of the
@@ -157,6 +160,7 @@ func runWorker(ctx context.Context, spec workerSpec) (*ChildResult, error) {
 		}
 		res.WarmCPU = append(res.WarmCPU, cpuTime()-before)
 		res.WarmRequests = append(res.WarmRequests, sr.requests)
+		res.Series = sr.series
 		if sr.failed {
 			res.Failed++
 		}

@@ -124,6 +124,8 @@ type Options struct {
 	// that the simulator (whose clock is real time there) completes new
 	// checkpoints in between: its interval is 3 s. Default 3.5 s.
 	CheckpointGap time.Duration
+	// Slow, when Scrapes is positive, adds the slow JobManager pass.
+	Slow SlowOptions
 	// Log receives progress lines; may be nil.
 	Log io.Writer
 }
@@ -133,6 +135,8 @@ type Report struct {
 	Machine Machine
 	Quick   bool
 	Results []Result
+	// Slow is the slow JobManager pass; nil when not run.
+	Slow *SlowResult
 	// Took is the wall time of the whole run.
 	Took time.Duration
 }
@@ -200,7 +204,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			}
 			if !opts.SkipChild {
 				logf("%v: size %s, %v per answer: child-process pass", time.Since(start).Round(time.Second), z.Name, lat)
-				cpu, err := measureInChild(ctx, workerSpec{Size: z, Latency: lat, Flinksim: flinksim, Gap: opts.CheckpointGap})
+				// Enough warm scrapes that every series exists before
+				// the peaks are read.
+				zc := z
+				zc.CPUWarm = max(z.CPUWarm, r.CompleteAfter+1)
+				cpu, err := measureInChild(ctx, workerSpec{Size: zc, Latency: lat, Flinksim: flinksim, Gap: opts.CheckpointGap})
 				if err != nil {
 					return nil, fmt.Errorf("size %s at %v, child-process pass: %w", z.Name, lat, err)
 				}
@@ -208,6 +216,14 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			}
 			rep.Results = append(rep.Results, *r)
 		}
+	}
+	if opts.Slow.Scrapes > 0 {
+		logf("%v: slow JobManager pass, %d scrapes 15 s apart", time.Since(start).Round(time.Second), opts.Slow.Scrapes)
+		slow, err := measureSlow(ctx, opts.Slow)
+		if err != nil {
+			return nil, fmt.Errorf("slow JobManager pass: %w", err)
+		}
+		rep.Slow = slow
 	}
 	rep.Took = time.Since(start)
 	return rep, nil

@@ -14,6 +14,10 @@ import (
 // 20 ms per answer.
 const targetWarmDuration = 2 * time.Second
 
+// targetWarmMedian is issue 15's bound on the median warm scrape of size
+// c at 20 ms per answer, with detail refreshed outside the scrape.
+const targetWarmMedian = 600 * time.Millisecond
+
 // targetMemory is the issue's bound on the exporter's peak memory at size
 // c.
 const targetMemory = 100 << 20
@@ -33,6 +37,7 @@ func (r *Report) Markdown() []byte {
 	r.writeMethod(w)
 	r.writeResults(w)
 	r.writeMemory(w)
+	r.writeSlow(w)
 	r.writeGrowth(w)
 	r.writeEndpoints(w)
 	r.writeTradeOffs(w)
@@ -87,6 +92,9 @@ func (r *Report) writeTargets(w writer) {
 		p99 := percentile(c.Warm.Durations, 99)
 		w("| warm scrape of size c at 20 ms per answer under %.0f s | median %.0f ms, p99 %.0f ms over %d scrapes | %s |\n",
 			targetWarmDuration.Seconds(), ms(percentile(c.Warm.Durations, 50)), ms(p99), len(c.Warm.Durations), verdict(p99 < targetWarmDuration))
+		med := percentile(c.Warm.Durations, 50)
+		w("| median warm scrape of size c at 20 ms per answer at most %.1f s (detail refreshed outside the scrape) | median %.0f ms | %s |\n",
+			targetWarmMedian.Seconds(), ms(med), verdict(med <= targetWarmMedian))
 	}
 	for _, z := range r.sizes() {
 		worst := 0
@@ -191,13 +199,13 @@ func (r *Report) writeMemory(w writer) {
 		return
 	}
 	w("## Memory\n\n")
-	w("The worker process of the child-process pass, over its cold and warm scrapes.\n\n")
-	w("| size | ms per answer | peak heap and stacks | peak resident (VmHWM) | failed scrapes |\n| --- | ---: | ---: | ---: | ---: |\n")
+	w("The worker process of the child-process pass, over its cold and warm scrapes: as many warm scrapes as the exporter needed to fill every series in (the in-process pass's \"every series from\", at least 3), so that the peaks include every series; the last column is what the last warm scrape returned.\n\n")
+	w("| size | ms per answer | warm scrapes | peak heap and stacks | peak resident (VmHWM) | failed scrapes | series |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 	for _, res := range r.Results {
 		if res.CPU == nil {
 			continue
 		}
-		w("| %s | %d | %.1f MiB | %.1f MiB | %d |\n", res.Size.Name, res.Latency.Milliseconds(), mib(res.CPU.PeakHeap), mib(res.CPU.MaxRSS), res.CPU.Failed)
+		w("| %s | %d | %d | %.1f MiB | %.1f MiB | %d | %d |\n", res.Size.Name, res.Latency.Milliseconds(), len(res.CPU.WarmCPU), mib(res.CPU.PeakHeap), mib(res.CPU.MaxRSS), res.CPU.Failed, res.CPU.Series)
 	}
 	w("\n")
 }

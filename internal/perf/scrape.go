@@ -1,6 +1,7 @@
 package perf
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -23,6 +24,10 @@ type target struct {
 	now      func() time.Time
 	requests atomic.Int64 // REST requests sent, counted by the transport
 	client   *flinkapi.Client
+	// exp is the latest exporter built: a scrape waits for the detail
+	// refreshes it started in the background (not timed), as the idle
+	// time of a scrape interval lets them end.
+	exp *collector.Exporter
 }
 
 // newTarget builds the REST client of the JobManager at url; now is the
@@ -49,10 +54,13 @@ func (t *target) exporter() (*prometheus.Registry, error) {
 		Now:        t.now,
 		Timeout:    scrapeTimeout,
 		MetricsTTL: collector.DefaultMetricsTTL,
+		// As the flink_exporter binary (prober.NewCluster) sets it.
+		BackgroundRefresh: true,
 	})
 	if err != nil {
 		return nil, err
 	}
+	t.exp = e
 	reg := prometheus.NewRegistry()
 	if err := reg.Register(e); err != nil {
 		return nil, err
@@ -94,6 +102,14 @@ func (t *target) scrape(reg *prometheus.Registry) (scrapeResult, error) {
 		}
 	}
 	r.took = time.Since(start)
+	if t.exp != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 4*scrapeTimeout)
+		err := t.exp.WaitRefreshed(ctx)
+		cancel()
+		if err != nil {
+			return scrapeResult{}, fmt.Errorf("background refreshes did not end: %w", err)
+		}
+	}
 	r.requests = int(t.requests.Load() - before)
 	return r, nil
 }
