@@ -60,7 +60,9 @@ func healthySeries() map[string]series {
 	}
 	for _, v := range []string{"source", "process", "sink"} {
 		vl := jobLabels + `,vertex_id="` + v + `",vertex_name="` + v + `"`
-		add("unexplained-"+v, "flink_job_vertex_checkpoint_unexplained_ack_latency_max_seconds", vl, constant(0.03))
+		// The sink flushes 0.3-0.7 s before its barrier
+		// (prepareSnapshotPreBarrier), in no phase.
+		add("unexplained-"+v, "flink_job_vertex_checkpoint_unexplained_ack_latency_max_seconds", vl, constant(map[string]float64{"sink": 0.6}[v]+0.03))
 		add("start-"+v, "flink_job_vertex_checkpoint_start_delay_max_seconds", vl, constant(0.05))
 		add("align-"+v, "flink_job_vertex_checkpoint_alignment_duration_max_seconds", vl, constant(0.01))
 		add("async-"+v, "flink_job_vertex_checkpoint_async_duration_avg_seconds", vl, constant(0.5))
@@ -69,9 +71,14 @@ func healthySeries() map[string]series {
 	add("throughput", "flink_job_last_checkpoint_upload_throughput_bytes_per_second", jobLabels, constant(4*mib))
 	add("growth", "flink_job_checkpoint_state_growth_bytes_per_second", jobLabels, constant(0))
 	add("fullsize", "flink_job_last_checkpoint_full_size_bytes", jobLabels, constant(64*mib))
+	add("size", "flink_job_last_checkpoint_size_bytes", jobLabels, constant(13*mib))
 	for i, tm := range []string{"tm-1", "tm-2", "tm-3"} {
 		tl := clusterLabels + `,tm_id="` + tm + `"`
 		add("ack-"+tm, "flink_taskmanager_checkpoint_ack_latency_max_seconds", jobLabels+`,tm_id="`+tm+`"`, constant(0.5+0.1*float64(i)))
+		// Every TaskManager runs a sink subtask: its flush is the
+		// TaskManager's largest unexplained time.
+		add("tmunexplained-"+tm, "flink_taskmanager_checkpoint_unexplained_ack_latency_max_seconds", jobLabels+`,tm_id="`+tm+`"`, constant(0.6))
+		add("tminfo-"+tm, "flink_taskmanager_info", tl+`,host="`+tm+`",data_port="6121"`, constant(1))
 		add("cpu-"+tm, "flink_taskmanager_jvm_cpu_load_ratio", tl, constant(0.2))
 		add("gc-"+tm, "flink_taskmanager_jvm_gc_time_seconds_total", tl+`,gc="G1_Young_Generation"`, growing(0.3))
 		add("heapused-"+tm, "flink_taskmanager_jvm_heap_used_bytes", tl, constant(400*mib))
@@ -81,7 +88,65 @@ func healthySeries() map[string]series {
 	add("jmgc", "flink_jobmanager_jvm_gc_time_seconds_total", clusterLabels+`,gc="G1_Young_Generation"`, growing(0.1))
 	add("jmheapused", "flink_jobmanager_jvm_heap_used_bytes", clusterLabels, constant(300*mib))
 	add("jmheapmax", "flink_jobmanager_jvm_heap_max_bytes", clusterLabels, constant(1024*mib))
+	restHistogram(s, "rest", "flink_exporter_rest_request_duration_seconds", clusterLabels+`,endpoint="/jobs/overview"`, 0.02)
 	return s
+}
+
+// restHistogram adds the buckets of a histogram whose observations (six a
+// minute) all take about seconds.
+func restHistogram(s map[string]series, key, metric, labels string, seconds float64) {
+	for _, le := range []float64{0.1, 0.5, 1, 5} {
+		n := 0.0
+		if seconds <= le {
+			n = 6
+		}
+		s[key+"-"+fmt.Sprint(le)] = series{metric + "_bucket", labels + `,le="` + fmt.Sprint(le) + `"`, growing(n)}
+	}
+	s[key+"-inf"] = series{metric + "_bucket", labels + `,le="+Inf"`, growing(6)}
+}
+
+// probe adds the agent's JobManager probe beside every TaskManager: TCP
+// connects and GET /config answers taking about the given seconds.
+func probe(s map[string]series, connect, rest float64) {
+	for _, tm := range []string{"tm-1", "tm-2", "tm-3"} {
+		l := `instance="` + tm + `:9894",job="flink-agent",tm_id="` + tm + `"`
+		restHistogram(s, "probe-connect-"+tm, "flink_jobmanager_probe_connect_duration_seconds", l, connect)
+		restHistogram(s, "probe-rest-"+tm, "flink_jobmanager_probe_rest_duration_seconds", l, rest)
+	}
+}
+
+// allVertices sets one per-vertex series of the job on every vertex.
+func allVertices(s map[string]series, prefix, values string) {
+	for _, v := range []string{"source", "process", "sink"} {
+		set(s, prefix+v, values)
+	}
+}
+
+// allTaskManagers sets one per-TaskManager series on every TaskManager.
+func allTaskManagers(s map[string]series, prefix, values string) {
+	for _, tm := range []string{"tm-1", "tm-2", "tm-3"} {
+		set(s, prefix+tm, values)
+	}
+}
+
+// noAcks removes the acknowledgement analysis: the subtask details could
+// not be read.
+func noAcks(s map[string]series) {
+	for key := range s {
+		for _, p := range []string{"unexplained-", "start-", "align-", "async-", "ack-", "tmunexplained-", "throughput"} {
+			if strings.HasPrefix(key, p) {
+				delete(s, key)
+			}
+		}
+	}
+}
+
+// overloadedJobManager sets the JobManager's CPU, GC and heap of
+// jobmanager-overload.
+func overloadedJobManager(s map[string]series) {
+	set(s, "jmcpu", constant(0.95))
+	set(s, "jmgc", growing(18))
+	set(s, "jmheapused", constant(950*mib))
 }
 
 // scenario is one row of the matrix.
@@ -110,11 +175,37 @@ func scenarios() []scenario {
 		{
 			name: "network-latency",
 			change: func(s map[string]series) {
+				allVertices(s, "unexplained-", constant(2.8))
 				set(s, "unexplained-sink", constant(3.5))
-				set(s, "unexplained-process", constant(2.8))
+				allTaskManagers(s, "tmunexplained-", constant(3.5))
 				set(s, "ratio", constant(0.4))
 			},
 			fire: []string{"FlinkCheckpointNetworkLatency/network-latency"},
+		},
+		{
+			// The exporter across the degraded link: its REST answers
+			// come 1-3 s late from an idle JobManager.
+			name: "network-latency-exporter-far",
+			change: func(s map[string]series) {
+				allVertices(s, "unexplained-", constant(2.8))
+				allTaskManagers(s, "tmunexplained-", constant(3.5))
+				set(s, "ratio", constant(0.4))
+				restHistogram(s, "rest", "flink_exporter_rest_request_duration_seconds", clusterLabels+`,endpoint="/jobs/overview"`, 2)
+			},
+			fire: []string{"FlinkCheckpointNetworkLatency/network-latency"},
+		},
+		{
+			// The agent's probe crosses the same link: its connects are
+			// slow, so its slow REST answers are no JobManager signal.
+			name: "network-latency-probe",
+			change: func(s map[string]series) {
+				allVertices(s, "unexplained-", constant(2.8))
+				allTaskManagers(s, "tmunexplained-", constant(3.5))
+				set(s, "ratio", constant(0.4))
+				set(s, "jmcpu", constant(0.9))
+				probe(s, 0.3, 0.8)
+			},
+			fire: []string{"FlinkCheckpointNetworkLatency/network-latency", "FlinkJobManagerConnectSlow/network-latency", "FlinkJobManagerConnectSlow/network-latency", "FlinkJobManagerConnectSlow/network-latency"},
 		},
 		{
 			name: "taskmanager-overload",
@@ -123,6 +214,10 @@ func scenarios() []scenario {
 				set(s, "cpu-tm-1", constant(0.95))
 				set(s, "gc-tm-1", growing(18)) // 0.3 s of GC a second
 				set(s, "heapused-tm-1", constant(960*mib))
+				// GC pauses after the async phase: tm-1's subtasks, on
+				// every vertex, show seconds of unexplained time.
+				allVertices(s, "unexplained-", constant(2.5))
+				set(s, "tmunexplained-tm-1", constant(2.5))
 				set(s, "async-sink", constant(1.5)) // half its subtasks are on tm-1
 				set(s, "throughput", constant(1.3*mib))
 				set(s, "ratio", constant(0.45))
@@ -169,13 +264,98 @@ func scenarios() []scenario {
 		{
 			name: "jobmanager-overload",
 			change: func(s map[string]series) {
-				set(s, "unexplained-sink", constant(2.5))
-				set(s, "jmcpu", constant(0.95))
-				set(s, "jmgc", growing(18))
-				set(s, "jmheapused", constant(950*mib))
+				allVertices(s, "unexplained-", constant(2.5))
+				allTaskManagers(s, "tmunexplained-", constant(2.5))
+				overloadedJobManager(s)
+				restHistogram(s, "rest", "flink_exporter_rest_request_duration_seconds", clusterLabels+`,endpoint="/jobs/overview"`, 0.8)
 				set(s, "ratio", constant(0.35))
 			},
 			fire: []string{"FlinkJobManagerOverloaded/jobmanager-overload"},
+		},
+		{
+			// REST answers take 1-3 s: no subtask details are read, the
+			// JobManager's own metrics still are.
+			name: "jobmanager-overload-slow-rest",
+			change: func(s map[string]series) {
+				noAcks(s)
+				overloadedJobManager(s)
+				restHistogram(s, "rest", "flink_exporter_rest_request_duration_seconds", clusterLabels+`,endpoint="/jobs/overview"`, 2)
+			},
+			fire: []string{"FlinkJobManagerOverloaded/jobmanager-overload"},
+		},
+		{
+			// One JVM signal and slow REST answers at the agent's probe,
+			// whose connects are fast.
+			name: "jobmanager-overload-probe",
+			change: func(s map[string]series) {
+				set(s, "jmcpu", constant(0.95))
+				probe(s, 0.01, 0.8)
+			},
+			fire: []string{"FlinkJobManagerOverloaded/jobmanager-overload"},
+		},
+		{
+			name: "healthy-big-sinks",
+			change: func(s map[string]series) {
+				set(s, "unexplained-sink", constant(2.8))
+				allTaskManagers(s, "tmunexplained-", constant(2.8))
+				allTaskManagers(s, "ack-", constant(3.4))
+			},
+		},
+		{
+			// In-flight data persisted in the async phase while the
+			// alignment runs: phases exceed the acknowledgement.
+			name: "healthy-unaligned",
+			change: func(s map[string]series) {
+				for _, v := range []string{"process", "sink"} {
+					set(s, "unexplained-"+v, constant(0))
+					set(s, "async-"+v, constant(1.5))
+					set(s, "align-"+v, constant(1.8))
+				}
+				set(s, "throughput", constant(2.7*mib))
+				allTaskManagers(s, "ack-", constant(2.2))
+			},
+		},
+		{
+			name: "healthy-incremental-s3",
+			change: func(s map[string]series) {
+				allVertices(s, "async-", constant(0.3))
+				set(s, "size", constant(1.4*mib))
+				set(s, "throughput", constant(0.8*mib))
+			},
+		},
+		{
+			// Small deltas on a store with slower requests: over 1 s of
+			// async for 1.4 MiB is latency, not bandwidth.
+			name: "healthy-incremental-s3-slow-requests",
+			change: func(s map[string]series) {
+				allVertices(s, "async-", constant(1.2))
+				set(s, "size", constant(1.4*mib))
+				set(s, "throughput", constant(0.2*mib))
+			},
+		},
+		{
+			name: "healthy-busy-jobmanager",
+			change: func(s map[string]series) {
+				set(s, "jmcpu", constant(0.55))
+				set(s, "jmgc", growing(1.2)) // 20 ms a second
+				set(s, "jmheapused", constant(650*mib))
+				restHistogram(s, "rest", "flink_exporter_rest_request_duration_seconds", clusterLabels+`,endpoint="/jobs/overview"`, 0.2)
+			},
+		},
+		{
+			// The exporter's path is slow: REST answers 1-3 s late,
+			// TaskManager metrics and back-pressure not read in time.
+			name: "healthy-slow-exporter-path",
+			change: func(s map[string]series) {
+				restHistogram(s, "rest", "flink_exporter_rest_request_duration_seconds", clusterLabels+`,endpoint="/jobs/overview"`, 2)
+				for key := range s {
+					for _, p := range []string{"cpu-", "gc-", "heapused-", "heapmax-", "bp-"} {
+						if strings.HasPrefix(key, p) {
+							delete(s, key)
+						}
+					}
+				}
+			},
 		},
 		{
 			name: "backpressure",
@@ -290,7 +470,10 @@ func renderMatrix() string {
 		for _, f := range sc.fire {
 			counts[f]++
 		}
-		fires := append([]string(nil), sc.fire...)
+		fires := make([]string, 0, len(counts))
+		for f := range counts {
+			fires = append(fires, f)
+		}
 		sort.Strings(fires)
 		for _, f := range fires {
 			name, cause, _ := strings.Cut(f, "/")

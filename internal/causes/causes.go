@@ -57,7 +57,7 @@ func Causes() []Cause {
 		{
 			Name:      "network-latency",
 			Title:     "Network latency or loss between TaskManagers and the JobManager",
-			LooksLike: "Acknowledgements arrive seconds after the subtasks finished their snapshot: the unexplained part of the acknowledgement (transit and JobManager time) is large while start delay, alignment, sync and async are short; TaskManager heartbeats arrive late; the JobManager itself is not busy.",
+			LooksLike: "Acknowledgements arrive seconds after the subtasks finished their snapshot, on every vertex and on most TaskManagers: the unexplained part of the acknowledgement (transit and JobManager time) is large while start delay, alignment, sync and async are short; TaskManager heartbeats arrive late; the JobManager itself is not busy.",
 			Why:       "Every subtask acknowledges its snapshot to the JobManager over the RPC network. Lost or delayed packets delay every acknowledgement, so the checkpoint completes late or expires although the work was done in time.",
 			Fix:       "Find the loss or latency between the TaskManagers and the JobManager (TCP retransmissions and connect times of the agent, the CNI, overloaded nodes). While it lasts, give checkpoints and heartbeats room: raise execution.checkpointing.timeout (default 10 min) and heartbeat.timeout (default 50 s, keep heartbeat.interval, default 10 s, well below it); for the data plane taskmanager.network.netty.client.connectTimeoutSec (default 120 s).",
 			Keys:      []string{"execution.checkpointing.timeout", "heartbeat.timeout", "heartbeat.interval", "taskmanager.network.netty.client.connectTimeoutSec"},
@@ -107,7 +107,7 @@ func Causes() []Cause {
 		{
 			Name:      "jobmanager-overload",
 			Title:     "An overloaded JobManager (CPU, heap, GC, slow REST answers)",
-			LooksLike: "The JobManager's CPU, heap or GC time is high and its REST answers are slow; acknowledgements take long to be processed although the TaskManagers are healthy.",
+			LooksLike: "The JobManager's CPU, heap or GC time is high and its REST answers are slow where the agent's probe measures them; acknowledgements take long to be processed although the TaskManagers are healthy.",
 			Why:       "The JobManager's checkpoint coordinator processes every acknowledgement and finalises the checkpoint. A JobManager short of CPU or memory does so late, and answers the REST API late too.",
 			Fix:       "Give the JobManager memory and CPU (jobmanager.memory.process.size, no default, 1600m in the shipped config), keep fewer checkpoint statistics (web.checkpoints.history, default 10), and reduce REST polling: fewer clients, a longer web.refresh-interval (default 3 s) and, from 1.18, rest.cache.checkpoint-statistics.timeout.",
 			Keys:      []string{"jobmanager.memory.process.size", "web.checkpoints.history", "web.refresh-interval", "rest.cache.checkpoint-statistics.timeout"},
