@@ -60,7 +60,7 @@ func TestBackgroundRefreshRound(t *testing.T) {
 		t.Errorf("first scrape exports %d back-pressure series before any was read", n)
 	}
 	for _, c := range []string{"checkpoints", "checkpoint_acks", "backpressure", "taskmanagers"} {
-		if v := first["flink_exporter_scrape_collector_success"].withLabel("collector=" + c).one(t, c); v != 1 {
+		if v := first["flink_exporter_scrape_collector_success"].withLabel("collector="+c).one(t, c); v != 1 {
 			t.Errorf("first scrape: collector %s success %v, want 1", c, v)
 		}
 	}
