@@ -138,11 +138,13 @@ func (c *metricCache) refresh(ctx context.Context, s *Scrape, key string, fixed 
 		// failure of the endpoint: what was read stays.
 		return nil, err
 	}
-	if err != nil || values == nil || s.metricsTTL <= 0 {
+	if err != nil || values == nil || (s.metricsTTL <= 0 && !s.background) {
 		p.store(nil, time.Time{})
 		return values, err
 	}
-	p.store(values, now.Add(s.metricsTTL))
+	// Without a TTL, a background refresh still keeps what it read for the
+	// next scrape to export, due again at once.
+	p.store(values, now.Add(max(s.metricsTTL, 0)))
 	return values, nil
 }
 
