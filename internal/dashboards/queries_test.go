@@ -66,6 +66,15 @@ func (q panelQuery) String() string {
 	return fmt.Sprintf("%s panel %d (%s) query %s", q.uid, q.panelID, q.panelTitle, q.refID)
 }
 
+// slowRESTScale divides the REST delays of the scenarios whose answers
+// take longer than the test's 1 s scrape timeout allows.
+var slowRESTScale = map[string]int{
+	"jobmanager-overload":           20,
+	"jobmanager-overload-slow-rest": 60,
+	"healthy-slow-exporter-path":    60,
+	"network-latency-exporter-far":  60,
+}
+
 // TestPanelQueriesReturnData runs the simulator in every scenario, an
 // exporter for each, an agent exporter probing one simulator, and one
 // real Prometheus scraping them all every second. Then it evaluates every
@@ -80,12 +89,13 @@ func TestPanelQueriesReturnData(t *testing.T) {
 	var simURL string
 	for _, s := range flinksim.Scenarios() {
 		cfg := flinksim.Config{Scenario: s}
-		if s == "jobmanager-overload" {
-			// Its REST answers are 0.3-1 s late and a scrape makes a
-			// dozen requests, more than a 1 s scrape timeout allows. A
-			// twentieth of each delay keeps this cluster's JobManager the
-			// slowest without failing the scrapes.
-			cfg.Sleep = scaledSleep(20)
+		// jobmanager-overload's REST answers are 0.3-1 s late, those of
+		// the slow-REST and far-exporter variants 1-3 s, and a scrape
+		// makes a dozen requests, more than a 1 s scrape timeout allows.
+		// A fraction of each delay keeps these clusters the slowest
+		// without failing the scrapes.
+		if scale, ok := slowRESTScale[s]; ok {
+			cfg.Sleep = scaledSleep(scale)
 		}
 		addr, _ := e2e.StartExporterWithSim(t, cfg)
 		scenarioOf[addr] = s

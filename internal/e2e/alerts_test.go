@@ -31,9 +31,15 @@ import (
 // change made to the shipped rules: 5m becomes 15s.
 const forScale = 20
 
-// scrapeInterval leaves room for the slow answers of the
-// jobmanager-overload scenario within one scrape.
-const scrapeInterval = "5s"
+// scrapeTimeout is Prometheus's default scrape timeout: the scenarios
+// whose REST answers take seconds (jobmanager-overload-slow-rest, the far
+// exporters) must give their evidence within it. The scrape interval
+// equals it (Prometheus allows no timeout above the interval); rules are
+// evaluated twice as often.
+const (
+	scrapeTimeout      = "10s"
+	evaluationInterval = 5 * time.Second
+)
 
 // repoFile reads a file of the repository.
 func repoFile(t *testing.T, path string) []byte {
@@ -152,7 +158,7 @@ func examplePrometheusConfig(t *testing.T, exporters []string, alertmanager stri
 		t.Fatal(err)
 	}
 	global := cfg["global"].(map[string]any)
-	global["scrape_interval"], global["scrape_timeout"], global["evaluation_interval"] = scrapeInterval, scrapeInterval, scrapeInterval
+	global["scrape_interval"], global["scrape_timeout"], global["evaluation_interval"] = scrapeTimeout, scrapeTimeout, evaluationInterval.String()
 	cfg["rule_files"] = []any{"flink-checkpoints.rules.yml", "flink-checkpoints.alerts.yml"}
 	am := cfg["alerting"].(map[string]any)["alertmanagers"].([]any)[0].(map[string]any)
 	am["static_configs"] = []any{map[string]any{"targets": []any{strings.TrimPrefix(alertmanager, "http://")}}}
@@ -230,8 +236,11 @@ func causeAlerts() map[string][]string {
 // TestAlertsEndToEnd runs every scenario of the simulator behind the
 // flink_exporter binary, a real Prometheus loaded with the example
 // configuration and the shipped rules, and a real Alertmanager routing to
-// a webhook: each cause pages with its cause, fix and runbook, no alert of
-// another cause fires, and nothing fires when healthy.
+// a webhook: each cause pages with its cause, fix and runbook; over the
+// whole run (ALERTS at every rule evaluation, not only at the end) no
+// alert of another cause fires, the scenario's own alerts keep firing from
+// the first evaluation they fire at, and the healthy variants fire
+// nothing.
 func TestAlertsEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end alerting takes minutes")
@@ -259,7 +268,7 @@ func TestAlertsEndToEnd(t *testing.T) {
 		scenarioOf[addr] = s
 		exporters = append(exporters, addr)
 	}
-	StartPrometheusWithConfig(t, examplePrometheusConfig(t, exporters, am.URL), map[string][]byte{
+	prom := StartPrometheusWithConfig(t, examplePrometheusConfig(t, exporters, am.URL), map[string][]byte{
 		"flink-checkpoints.rules.yml":  shortenFor(t, repoFile(t, "rules/flink-checkpoints.rules.yml")),
 		"flink-checkpoints.alerts.yml": shortenFor(t, repoFile(t, "rules/flink-checkpoints.alerts.yml")),
 	})
@@ -269,8 +278,9 @@ func TestAlertsEndToEnd(t *testing.T) {
 	deadline := start.Add(4 * time.Minute)
 	allArrived := func(got map[string]map[string]receivedAlert) bool {
 		for addr, s := range scenarioOf {
-			for _, name := range want[s] {
-				if _, ok := got[addr][name+"/"+s]; !ok {
+			cause := flinksim.ScenarioCause(s)
+			for _, name := range want[cause] {
+				if _, ok := got[addr][name+"/"+cause]; !ok {
 					return false
 				}
 			}
@@ -289,21 +299,34 @@ func TestAlertsEndToEnd(t *testing.T) {
 		time.Sleep(time.Second)
 	}
 	got := hook.snapshot()
-	t.Logf("alerts arrived within %s", time.Since(start).Round(time.Second))
+	end := time.Now()
+	t.Logf("alerts arrived within %s", end.Sub(start).Round(time.Second))
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	timeline, err := firingTimeline(ctx, prom, start, end)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paged := map[string]map[string]time.Duration{}
+	for addr, s := range scenarioOf {
+		cause := flinksim.ScenarioCause(s)
+		paged[s] = checkTimeline(t, s, cause, want[cause], timeline[addr], start, end)
+	}
 
 	for addr, s := range scenarioOf {
+		cause := flinksim.ScenarioCause(s)
 		for key, a := range got[addr] {
-			cause := a.Labels["cause"]
-			if s == "healthy" {
-				t.Errorf("healthy: %s fired", key)
+			if cause == "" {
+				t.Errorf("%s (healthy): %s reached the webhook", s, key)
 				continue
 			}
-			if cause != "" && cause != s {
-				t.Errorf("%s: alert %s of cause %s fired", s, key, cause)
+			if c := a.Labels["cause"]; c != "" && c != cause {
+				t.Errorf("%s: alert %s of cause %s reached the webhook", s, key, c)
 			}
 		}
-		for _, name := range want[s] {
-			a, ok := got[addr][name+"/"+s]
+		for _, name := range want[cause] {
+			a, ok := got[addr][name+"/"+cause]
 			if !ok {
 				t.Errorf("%s: %s never reached the webhook", s, name)
 				continue
@@ -313,7 +336,7 @@ func TestAlertsEndToEnd(t *testing.T) {
 					t.Errorf("%s: %s arrived without %s", s, name, ann)
 				}
 			}
-			c, _ := causes.ByName(s)
+			c, _ := causes.ByName(cause)
 			if a.Annotations["fix"] != c.Fix {
 				t.Errorf("%s: %s arrived with fix %q", s, name, a.Annotations["fix"])
 			}
@@ -325,7 +348,7 @@ func TestAlertsEndToEnd(t *testing.T) {
 			}
 		}
 	}
-	matrix := renderAlertMatrix(scenarioOf, got)
+	matrix := renderAlertMatrix(paged)
 	t.Logf("scenario × cause alert matrix:\n%s", matrix)
 	fmt.Println(matrix)
 	checkReadmeMatrix(t, matrix)
@@ -341,42 +364,124 @@ func TestAlertsEndToEnd(t *testing.T) {
 	t.Logf("symptom alerts (timing-dependent, not in the matrix): %v", symptoms)
 }
 
-// renderAlertMatrix renders scenario × cause alert as a Markdown table.
-func renderAlertMatrix(scenarioOf map[string]string, got map[string]map[string]receivedAlert) string {
+// firingTimeline queries ALERTS{alertstate="firing"} over [start, end]
+// at every rule evaluation and returns, per exporter address (the
+// instance label) and alert key (alertname/cause), the times it fired.
+func firingTimeline(ctx context.Context, prom *Prometheus, start, end time.Time) (map[string]map[string][]time.Time, error) {
+	m, err := prom.QueryRange(ctx, `ALERTS{alertstate="firing"}`, start, end, evaluationInterval)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]map[string][]time.Time{}
+	for _, ss := range m {
+		labels := map[string]string{}
+		for k, v := range ss.Metric {
+			labels[string(k)] = string(v)
+		}
+		inst, key := labels["instance"], alertKey(labels)
+		if out[inst] == nil {
+			out[inst] = map[string][]time.Time{}
+		}
+		for _, p := range ss.Values {
+			out[inst][key] = append(out[inst][key], p.Timestamp.Time())
+		}
+	}
+	for _, keys := range out {
+		for key := range keys {
+			sort.Slice(keys[key], func(i, j int) bool { return keys[key][i].Before(keys[key][j]) })
+		}
+	}
+	return out, nil
+}
+
+// checkTimeline checks one scenario's firing alerts over the whole run:
+// no alert of another cause ever fires (a healthy variant fires nothing at
+// all), and each of the cause's own alerts, once it fires, fires at every
+// evaluation until the end. It returns when each own alert first fired,
+// after start.
+func checkTimeline(t *testing.T, scenario, cause string, own []string, fired map[string][]time.Time, start, end time.Time) map[string]time.Duration {
+	t.Helper()
+	keys := make([]string, 0, len(fired))
+	for key := range fired {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		at := fired[key]
+		_, c, _ := strings.Cut(key, "/")
+		switch {
+		case cause == "":
+			t.Errorf("%s (healthy): %s fired at %d evaluations, first %s after start", scenario, key, len(at), at[0].Sub(start).Round(time.Second))
+		case c != "" && c != cause:
+			t.Errorf("%s: %s of cause %s fired at %d evaluations, first %s after start", scenario, key, c, len(at), at[0].Sub(start).Round(time.Second))
+		}
+	}
+	paged := map[string]time.Duration{}
+	for _, name := range own {
+		at := fired[name+"/"+cause]
+		if len(at) == 0 {
+			continue // reported by the webhook check
+		}
+		paged[name] = at[0].Sub(start)
+		for i := 1; i < len(at); i++ {
+			if gap := at[i].Sub(at[i-1]); gap > evaluationInterval*3/2 {
+				t.Errorf("%s: %s stopped firing for %s, %s after start", scenario, name, gap.Round(time.Second), at[i-1].Sub(start).Round(time.Second))
+			}
+		}
+		if last := at[len(at)-1]; end.Sub(last) > 2*evaluationInterval {
+			t.Errorf("%s: %s stopped firing %s after start, %s before the end", scenario, name, last.Sub(start).Round(time.Second), end.Sub(last).Round(time.Second))
+		}
+	}
+	return paged
+}
+
+// matrixAlerts are the matrix's columns: the cause alerts the REST signals
+// alone can raise.
+func matrixAlerts() []string {
 	var names []string
 	for _, a := range causes.Alerts() {
 		if a.Cause != "" && a.Name != "FlinkJobManagerConnectSlow" && a.Name != "FlinkTaskManagerHostStarved" {
 			names = append(names, a.Name)
 		}
 	}
-	addrOf := map[string]string{}
-	for addr, s := range scenarioOf {
-		addrOf[s] = addr
-	}
+	return names
+}
+
+// renderAlertMatrix renders scenario × cause alert as a Markdown table:
+// the alerts that fired, with the time from Prometheus's start to the
+// first evaluation they fired at (for: durations shortened forScale times).
+func renderAlertMatrix(paged map[string]map[string]time.Duration) string {
+	names := matrixAlerts()
 	var b strings.Builder
-	b.WriteString("| scenario |")
+	b.WriteString("| scenario | cause |")
 	for _, n := range names {
 		b.WriteString(" " + strings.TrimPrefix(n, "Flink") + " |")
 	}
-	b.WriteString("\n| --- |" + strings.Repeat(" --- |", len(names)) + "\n")
+	b.WriteString("\n| --- | --- |" + strings.Repeat(" --- |", len(names)) + "\n")
 	for _, s := range flinksim.Scenarios() {
-		b.WriteString("| " + s + " |")
+		cause := flinksim.ScenarioCause(s)
+		if cause == "" {
+			cause = "none"
+		}
+		b.WriteString("| " + s + " | " + cause + " |")
 		for _, n := range names {
-			cell := " · |"
-			for key := range got[addrOf[s]] {
-				if strings.HasPrefix(key, n+"/") {
-					cell = " **fires** |"
-				}
+			if d, ok := paged[s][n]; ok {
+				fmt.Fprintf(&b, " **pages** %d s |", int(d.Round(time.Second).Seconds()))
+			} else {
+				b.WriteString(" · |")
 			}
-			b.WriteString(cell)
 		}
 		b.WriteString("\n")
 	}
 	return b.String()
 }
 
+// pageTimeRE matches the time to page of a matrix cell, which varies from
+// run to run.
+var pageTimeRE = regexp.MustCompile(`\*\*pages\*\* \d+ s`)
+
 // checkReadmeMatrix compares the printed matrix with the one committed in
-// the README between its markers.
+// the README between its markers, times to page aside.
 func checkReadmeMatrix(t *testing.T, matrix string) {
 	t.Helper()
 	readme := string(repoFile(t, "README.md"))
@@ -385,7 +490,8 @@ func checkReadmeMatrix(t *testing.T, matrix string) {
 	if i < 0 || j < i {
 		t.Fatalf("README has no %q ... %q section", begin, end)
 	}
-	if committed := readme[i+len(begin) : j]; committed != matrix {
+	normal := func(s string) string { return pageTimeRE.ReplaceAllString(s, "**pages**") }
+	if committed := readme[i+len(begin) : j]; normal(committed) != normal(matrix) {
 		t.Errorf("README's matrix differs from the one printed:\n%s", committed)
 	}
 }
