@@ -216,7 +216,7 @@ func TestTextOutput(t *testing.T) {
 	if code != ExitTrouble {
 		t.Errorf("exit code %d, want 1", code)
 	}
-	for _, want := range []string{"likely cause: slow-storage", "evidence: flink_job:checkpoint_async_duration_seconds:avg = ", " s\n", "see it: Flink UI", "state.backend.rocksdb.checkpoint.transfer.thread.num: not in /jobmanager/config", "Runbook: https://", "against: "} {
+	for _, want := range []string{"likely cause: slow-storage", "evidence: flink_job:checkpoint_async_duration_seconds:min_vertex = ", " s\n", "see it: Flink UI", "state.backend.rocksdb.checkpoint.transfer.thread.num: not in /jobmanager/config", "Runbook: https://", "against: "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text output lacks %q:\n%s", want, out)
 		}
