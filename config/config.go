@@ -1,7 +1,9 @@
 // Package config reads the exporter's --config.file: the Flink clusters
 // that /probe?target=<name> may scrape, each with its REST API's address,
 // its client security (TLS, mutual TLS, basic auth, bearer token) and its
-// limits. Like the official multi-target exporters, the file is validated
+// limits, and the patterns of the JobManager URLs that
+// /probe?target=<url> may scrape (target_patterns), with the same
+// settings shared by the clusters each admits. Like the official multi-target exporters, the file is validated
 // as a whole when it is loaded, so that a reload with a mistake keeps the
 // configuration that works.
 //
@@ -33,6 +35,10 @@ type Config struct {
 	// Clusters are the Flink clusters /probe serves, by the name that
 	// ?target= gives.
 	Clusters map[string]Cluster `yaml:"clusters"`
+	// TargetPatterns admit /probe?target=<url> for the URLs they match,
+	// the first matching pattern's settings applying; any other URL is
+	// refused unless --probe.allow-arbitrary-targets.
+	TargetPatterns []TargetPattern `yaml:"target_patterns,omitempty"`
 }
 
 // Cluster is one Flink cluster's JobManager REST API and how to reach it.
@@ -69,7 +75,28 @@ func DefaultHTTPClientConfig() promconfig.HTTPClientConfig {
 func (c *Cluster) UnmarshalYAML(unmarshal func(any) error) error {
 	*c = Cluster{HTTPClientConfig: DefaultHTTPClientConfig()}
 	type plain Cluster
-	return unmarshal((*plain)(c))
+	if err := unmarshal((*plain)(c)); err != nil {
+		return err
+	}
+	return keepNoRedirects(unmarshal, &c.HTTPClientConfig)
+}
+
+// keepNoRedirects restores DefaultHTTPClientConfig's follow_redirects:
+// false when the http_client_config read by unmarshal does not set it:
+// common's HTTPClientConfig starts from its own defaults, which follow
+// redirects, as soon as the key http_client_config is present.
+func keepNoRedirects(unmarshal func(any) error, hc *promconfig.HTTPClientConfig) error {
+	var raw map[string]any
+	if err := unmarshal(&raw); err != nil {
+		return err
+	}
+	if m, ok := raw["http_client_config"].(map[any]any); ok {
+		if _, set := m["follow_redirects"]; set {
+			return nil
+		}
+	}
+	hc.FollowRedirects = false
+	return nil
 }
 
 // Load parses and validates a configuration. collectors lists the
@@ -120,6 +147,9 @@ func loadFile(path string, collectors []string) (*Config, *redactor, error) {
 		c.HTTPClientConfig.SetDirectory(dir)
 		cfg.Clusters[name] = c
 	}
+	for i := range cfg.TargetPatterns {
+		cfg.TargetPatterns[i].HTTPClientConfig.SetDirectory(dir)
+	}
 	return cfg, r, nil
 }
 
@@ -133,19 +163,34 @@ func (c *Config) Names() []string {
 	return names
 }
 
-// ErrNoClusters refuses a configuration that names no cluster: an empty
-// file, or one whose clusters: is empty or misspelt at the top, would
-// otherwise be taken and silently drop every cluster /probe serves.
-var ErrNoClusters = errors.New("no cluster configured: the file must name at least one cluster under clusters:")
+// ErrNoClusters refuses a configuration that names no cluster and no
+// target pattern: an empty file, or one whose clusters: is empty or
+// misspelt at the top, would otherwise be taken and silently drop every
+// cluster /probe serves.
+var ErrNoClusters = errors.New("no cluster configured: the file must name at least one cluster under clusters: or one pattern under target_patterns:")
 
-// Validate checks every cluster; the first mistake of each cluster is
-// reported, all clusters at once. A configuration without clusters is
-// refused (ErrNoClusters).
+// Validate checks every cluster and target pattern; the first mistake of
+// each is reported, all at once. A configuration with neither clusters
+// nor target patterns is refused (ErrNoClusters).
 func (c *Config) Validate(collectors []string) error {
-	if len(c.Clusters) == 0 {
+	if len(c.Clusters) == 0 && len(c.TargetPatterns) == 0 {
 		return ErrNoClusters
 	}
 	var errs []error
+	seen := map[string]bool{}
+	for i, p := range c.TargetPatterns {
+		switch {
+		case p.Name == "":
+			errs = append(errs, fmt.Errorf("target_patterns[%d]: a pattern needs a name", i))
+		case seen[p.Name]:
+			errs = append(errs, fmt.Errorf("target_patterns[%d]: name %q is taken by an earlier pattern", i, p.Name))
+		default:
+			if err := p.validate(collectors); err != nil {
+				errs = append(errs, fmt.Errorf("target pattern %q: %w", p.Name, err))
+			}
+		}
+		seen[p.Name] = true
+	}
 	for _, name := range c.Names() {
 		if err := validateName(name); err != nil {
 			errs = append(errs, err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/flink-exporter/flink_exporter/collector"
 	"github.com/flink-exporter/flink_exporter/config"
+	"github.com/flink-exporter/flink_exporter/internal/promtool3"
 	"github.com/flink-exporter/flink_exporter/internal/testenv"
 )
 
@@ -29,6 +30,7 @@ func TestEveryExampleLoads(t *testing.T) {
 		"flink_exporter.yml":           checkRunnableExporterConfig,
 		"flink_exporter.reference.yml": checkExporterConfig,
 		"prometheus.yml":               checkPrometheusConfig,
+		"prometheus-kubernetes.yml":    checkPrometheus3Config,
 		"alertmanager.yml":             checkAlertmanagerConfig,
 		// flink.tmpl is alertmanager.yml's template: amtool parses it
 		// with the configuration.
@@ -146,6 +148,13 @@ func probeTargets(t *testing.T) []string {
 
 func checkPrometheusConfig(t *testing.T, path string) {
 	runCheck(t, testenv.RequireBinary(t, "promtool"), "check", "config", path)
+}
+
+// checkPrometheus3Config loads a Prometheus configuration with Kubernetes
+// discovery, which only promtool 3 (internal/promtool3) reads: Debian's
+// Prometheus 2 is built without it.
+func checkPrometheus3Config(t *testing.T, path string) {
+	runCheck(t, promtool3.Require(t, ".."), "check", "config", "--syntax-only", path)
 }
 
 func checkAlertmanagerConfig(t *testing.T, path string) {

@@ -63,7 +63,7 @@ func (r *Reloader) Collect(ch chan<- prometheus.Metric) {
 }
 
 // Reload loads the configuration file and applies it. A file without
-// clusters is refused like any other mistake (ErrNoClusters), so a reload
+// clusters or target patterns is refused like any other mistake (ErrNoClusters), so a reload
 // that would empty the exporter keeps the clusters it has. Its errors
 // never show a secret of the file.
 func (r *Reloader) Reload() error {
@@ -81,7 +81,11 @@ func (r *Reloader) Reload() error {
 	}
 	r.success.Set(1)
 	r.timestamp.SetToCurrentTime()
-	level.Info(r.logger).Log("msg", "loaded the configuration file", "file", r.file, "clusters", strings.Join(cfg.Names(), ","))
+	patterns := make([]string, 0, len(cfg.TargetPatterns))
+	for _, p := range cfg.TargetPatterns {
+		patterns = append(patterns, p.Name)
+	}
+	level.Info(r.logger).Log("msg", "loaded the configuration file", "file", r.file, "clusters", strings.Join(cfg.Names(), ","), "target_patterns", strings.Join(patterns, ","))
 	return nil
 }
 

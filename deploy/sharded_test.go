@@ -21,7 +21,7 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
-	"github.com/flink-exporter/flink_exporter/internal/testenv"
+	"github.com/flink-exporter/flink_exporter/internal/promtool3"
 )
 
 // shardedDir is the kustomization of the sharded exporter, relative to
@@ -436,23 +436,7 @@ func TestShardingRelabeling(t *testing.T) {
 // .build/prometheus3/<go.mod's version>/ (rules/prometheus3_test.go),
 // reads kubernetes_sd_configs.
 func TestKubernetesExampleLoadsInPrometheus3(t *testing.T) {
-	const module = "github.com/prometheus/prometheus"
-	b, err := os.ReadFile(filepath.Join("..", "go.mod"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(module) + `\s+(v\S+)`).FindSubmatch(b)
-	if m == nil {
-		t.Fatalf("go.mod does not require %s", module)
-	}
-	version := string(m[1])
-	promtool, err := filepath.Abs(filepath.Join("..", ".build", "prometheus3", version, "promtool"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(promtool); err != nil {
-		testenv.Missing(t, "promtool "+version, "GOBIN=$PWD/.build/prometheus3/"+version+" go install -tags remove_all_sd,enable_kubernetes_sd "+module+"/cmd/promtool@"+version)
-	}
+	promtool := promtool3.Require(t, "..")
 	out, err := exec.Command(promtool, "check", "config", "--syntax-only", kubernetesExample).CombinedOutput()
 	if err != nil {
 		t.Fatalf("promtool 3 check config %s: %v\n%s", kubernetesExample, err, out)

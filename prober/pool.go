@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,14 +13,15 @@ import (
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
+	promconfig "github.com/prometheus/common/config"
 
 	"github.com/flink-exporter/flink_exporter/collector"
 	"github.com/flink-exporter/flink_exporter/config"
 	"github.com/flink-exporter/flink_exporter/flinkapi"
 )
 
-// Bounds of the clusters /probe scrapes by URL (--probe.allow-arbitrary-
-// targets): the pool keeps the state of at most maxArbitraryTargets of
+// Bounds of the clusters /probe scrapes by URL (those target_patterns of
+// --config.file admit, or any with --probe.allow-arbitrary-targets): the pool keeps the state of at most maxArbitraryTargets of
 // them, holding maxArbitraryBytes at most by estimate, and forgets one not
 // scraped for arbitraryTargetIdle. A target URL is maxTargetURLBytes long
 // at most: it is logged with every line of its scrapes.
@@ -45,9 +47,9 @@ type targetError struct{ msg string }
 func (e *targetError) Error() string { return e.msg }
 
 // Pool holds the clusters /probe scrapes: those of the configuration file,
-// replaced as a whole by Apply, and, when arbitrary targets are allowed,
-// those asked for by URL, least recently used first out. It is safe for
-// concurrent use.
+// replaced as a whole by Apply, and those asked for by URL that a target
+// pattern of the file admits (or any, when arbitrary targets are allowed),
+// least recently used first out. It is safe for concurrent use.
 type Pool struct {
 	settings       Settings
 	allowArbitrary bool
@@ -63,6 +65,8 @@ type Pool struct {
 
 	mu         sync.Mutex
 	configured map[string]*Cluster
+	// patterns admit URL targets, the first match's settings applying.
+	patterns []config.TargetPattern
 	// arbitrary indexes recent by target URL; recent holds
 	// *arbitraryTarget, the most recently scraped first.
 	arbitrary map[string]*list.Element
@@ -75,8 +79,11 @@ type Pool struct {
 // arbitraryTarget is a cluster asked for by URL and when it was last
 // scraped.
 type arbitraryTarget struct {
-	key      string
-	cluster  *Cluster
+	key     string
+	cluster *Cluster
+	// spec is what the cluster was built from: the settings of the
+	// pattern that admitted it, or a bare URL's.
+	spec     config.Cluster
 	lastUsed time.Time
 	// bytes estimates the memory the target holds: targetBaseBytes and
 	// the answers of its largest scrape.
@@ -103,10 +110,12 @@ func NewPool(s Settings, allowArbitrary bool, logger log.Logger) *Pool {
 	return p
 }
 
-// Apply replaces the configured clusters by those of cfg. A cluster whose
-// configuration did not change keeps its client, caches and counters; the
-// others are built anew, and clusters no longer configured are forgotten.
-// When one cluster cannot be built, nothing changes.
+// Apply replaces the configured clusters and target patterns by those of
+// cfg. A cluster whose configuration did not change keeps its client,
+// caches and counters; the others are built anew, and clusters no longer
+// configured are forgotten, URL targets that no pattern admits any more or
+// whose pattern's settings changed among them. When one cluster or
+// pattern's client cannot be built, nothing changes.
 func (p *Pool) Apply(cfg *config.Config) error {
 	p.mu.Lock()
 	old := p.configured
@@ -114,6 +123,16 @@ func (p *Pool) Apply(cfg *config.Config) error {
 
 	next := make(map[string]*Cluster, len(cfg.Clusters))
 	var errs []error
+	for _, tp := range cfg.TargetPatterns {
+		// The clusters of a pattern are built on their first scrape: one
+		// client now says whether they can be.
+		hc, err := promconfig.NewClientFromConfig(tp.HTTPClientConfig, "flink_pattern_"+tp.Name)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("target pattern %q: HTTP client: %w", tp.Name, err))
+			continue
+		}
+		hc.CloseIdleConnections()
+	}
 	for _, name := range cfg.Names() {
 		spec := cfg.Clusters[name]
 		if c, ok := old[name]; ok && c.spec.Equal(spec) {
@@ -133,6 +152,14 @@ func (p *Pool) Apply(cfg *config.Config) error {
 
 	p.mu.Lock()
 	p.configured = next
+	p.patterns = slices.Clone(cfg.TargetPatterns)
+	for el := p.recent.Front(); el != nil; {
+		t, following := el.Value.(*arbitraryTarget), el.Next()
+		if spec, _, ok := p.urlSpec(t.key); !ok || !spec.Equal(t.spec) {
+			p.remove(el)
+		}
+		el = following
+	}
 	p.mu.Unlock()
 	for name, c := range old {
 		if kept, ok := next[name]; !ok || kept != c {
@@ -174,8 +201,11 @@ func (p *Pool) lookup(target string) (*Cluster, error) {
 	if !strings.Contains(target, "://") {
 		return nil, &targetError{fmt.Sprintf("unknown target %q: not a cluster of the configuration file (--config.file)", target)}
 	}
-	if !p.allowArbitrary {
-		return nil, &targetError{fmt.Sprintf("target %s is a URL, not a cluster of the configuration file; URLs are accepted only with --probe.allow-arbitrary-targets", redactTarget(target))}
+	p.mu.Lock()
+	patterns := len(p.patterns) > 0
+	p.mu.Unlock()
+	if !p.allowArbitrary && !patterns {
+		return nil, &targetError{fmt.Sprintf("target %s is a URL, not a cluster of the configuration file; URLs are accepted only when a target pattern of the configuration file matches them, or with --probe.allow-arbitrary-targets", redactTarget(target))}
 	}
 	if err := config.ValidateURL(target); err != nil {
 		return nil, &targetError{"invalid target URL: " + err.Error()}
@@ -185,17 +215,41 @@ func (p *Pool) lookup(target string) (*Cluster, error) {
 	return p.arbitraryCluster(u.String())
 }
 
+// urlSpec returns the cluster a URL target is built from, and the name of
+// the pattern that admitted it ("" for an arbitrary target); ok is false
+// when the URL is refused. p.mu is held.
+func (p *Pool) urlSpec(target string) (spec config.Cluster, pattern string, ok bool) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return config.Cluster{}, "", false
+	}
+	for i := range p.patterns {
+		if tp := &p.patterns[i]; tp.Matches(u) {
+			return tp.Cluster(target), tp.Name, true
+		}
+	}
+	if p.allowArbitrary {
+		return urlSpec(target), "", true
+	}
+	return config.Cluster{}, "", false
+}
+
 // redactTarget quotes a URL target with its credentials hidden, parsed or
 // not.
 func redactTarget(target string) string {
 	return strconv.Quote(config.RedactURL(target))
 }
 
-// arbitraryCluster returns the cluster at url, building it on first use,
-// and drops the clusters idle too long or beyond the bound.
+// arbitraryCluster returns the cluster at url when a target pattern admits
+// it (or arbitrary targets are allowed), building it on first use, and
+// drops the clusters idle too long or beyond the bound.
 func (p *Pool) arbitraryCluster(url string) (*Cluster, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	spec, pattern, ok := p.urlSpec(url)
+	if !ok {
+		return nil, &targetError{fmt.Sprintf("target %s matches no target pattern of the configuration file (--config.file), and --probe.allow-arbitrary-targets is off", redactTarget(url))}
+	}
 	now := p.now()
 	p.forgetIdle(now)
 	if el, ok := p.arbitrary[url]; ok {
@@ -204,12 +258,15 @@ func (p *Pool) arbitraryCluster(url string) (*Cluster, error) {
 		p.recent.MoveToFront(el)
 		return t.cluster, nil
 	}
-	logger := limitedLogger{next: p.logger, limiter: p.logs, key: url}
-	c, err := newCluster(url, urlSpec(url), p.settings, newInstrumentation(), logger)
+	var logger log.Logger = limitedLogger{next: p.logger, limiter: p.logs, key: url}
+	if pattern != "" {
+		logger = log.With(logger, "target_pattern", pattern)
+	}
+	c, err := newCluster(url, spec, p.settings, newInstrumentation(), logger)
 	if err != nil {
 		return nil, &targetError{"invalid target URL: " + err.Error()}
 	}
-	p.arbitrary[url] = p.recent.PushFront(&arbitraryTarget{key: url, cluster: c, lastUsed: now, bytes: targetBaseBytes})
+	p.arbitrary[url] = p.recent.PushFront(&arbitraryTarget{key: url, cluster: c, spec: spec, lastUsed: now, bytes: targetBaseBytes})
 	p.heldBytes += targetBaseBytes
 	p.shrink()
 	return c, nil
