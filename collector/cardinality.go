@@ -16,12 +16,12 @@ import "github.com/flink-exporter/flink_exporter/flinkapi"
 //	cluster           5 + 11                             (11 job states)
 //	jobs              12·Ja                              (11 states + start time)
 //	checkpoints       36·J                               (25 + 11 failure reasons, unseen included)
-//	checkpoint_acks   J·(24·V + 3·T + 12)                (3 analyses; per TaskManager: at most min(T, V·parallelism) per job)
+//	checkpoint_acks   J·(24·V + 4·T + 12)                (3 analyses; per TaskManager: at most min(T, V·parallelism) per job)
 //	taskmanagers      T·(13 + 2·G)   + T·(6 + 2·I)       (second term with system metrics only)
 //	jobmanager        10 + 2·G       + 6 + 2·I           (idem)
 //	backpressure      6·V·Jr ≤ 6·V·Ja                    (3 ratios + 3 levels per vertex)
 //
-// in all 52 + 2·G + 12·Ja + 6·V·Jr + J·(48 + 24·V + 3·T) + T·(13 + 2·G)
+// in all 52 + 2·G + 12·Ja + 6·V·Jr + J·(48 + 24·V + 4·T) + T·(13 + 2·G)
 // series, plus (T + 1)·(6 + 2·I) with system metrics. No series is labelled
 // with a subtask index, a checkpoint id or an attempt. The client's own
 // flink_exporter_rest_* series are bounded by the endpoint templates and
@@ -70,7 +70,7 @@ func SeriesBounds(z ClusterSize) map[string]int {
 		"cluster":         5 + len(flinkapi.JobStates()),
 		"jobs":            (len(flinkapi.JobStates()) + 1) * z.Jobs,
 		"checkpoints":     (25 + len(FailureReasons())) * z.CheckpointedJobs,
-		"checkpoint_acks": z.CheckpointedJobs * (24*z.Vertices + 3*z.TaskManagers + 12),
+		"checkpoint_acks": z.CheckpointedJobs * (24*z.Vertices + 4*z.TaskManagers + 12),
 		"taskmanagers":    z.TaskManagers * (13 + 2*z.GarbageCollectors + system),
 		"jobmanager":      10 + 2*z.GarbageCollectors + system,
 		"backpressure":    6 * z.Vertices * z.RunningJobs,
