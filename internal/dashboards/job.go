@@ -178,11 +178,12 @@ func evidence() map[string]timeSeries {
 	return map[string]timeSeries{
 		"network-latency": {
 			title:       "Evidence: unexplained acknowledgement time and heartbeat age",
-			description: "The part of each vertex's slowest acknowledgement not spent in start delay, alignment, sync or async: transit to and processing in the JobManager (line: 1 s, FlinkCheckpointNetworkLatency). Late TaskManager heartbeats (heartbeat.interval is 10 s) point to the same network.",
+			description: "The part of each vertex's, and each TaskManager's, slowest acknowledgement not spent in start delay, alignment, sync or async: transit to and processing in the JobManager (line: 1 s). FlinkCheckpointNetworkLatency needs it on every vertex and on most TaskManagers without overload signals: a sink's pre-barrier flush raises the sink vertex alone, an overloaded TaskManager's GC pauses that TaskManager alone. Late TaskManager heartbeats (heartbeat.interval is 10 s) point to the same network.",
 			unit:        unitSeconds,
 			limit:       above(thresholdUnexplained),
 			queries: []query{
 				{expr: sel("flink_job_vertex_checkpoint_unexplained_ack_latency_max_seconds", byJob), legend: "{{job_name}} {{vertex_name}} unexplained"},
+				{expr: `max by (instance, tm_id) (` + sel("flink_taskmanager_checkpoint_unexplained_ack_latency_max_seconds", byJob) + `)`, legend: "{{tm_id}} unexplained"},
 				{expr: sel("flink_taskmanager_heartbeat_age_seconds", byInstance), legend: "{{tm_id}} heartbeat age", noLimit: true},
 			},
 		},
@@ -209,7 +210,7 @@ func evidence() map[string]timeSeries {
 		},
 		"slow-storage": {
 			title:       "Evidence: asynchronous phase and upload throughput",
-			description: "Mean asynchronous (upload) phase per vertex (line: 1 s) and the upload throughput of one subtask (right axis, line: 5 MiB/s; FlinkCheckpointStorageSlow): long uploads at a low rate on every vertex mean slow storage.",
+			description: "Mean asynchronous (upload) phase per vertex (line: 1 s) and the upload throughput of one subtask (right axis, line: 5 MiB/s; FlinkCheckpointStorageSlow): long uploads at a low rate on every vertex, of checkpoints of 4 MiB or more, mean slow storage. Small incremental checkpoints upload at a low rate on healthy object storage (each request pays its latency), and unaligned checkpoints lengthen the async phase of the vertices with inputs only.",
 			unit:        unitSeconds,
 			limit:       above(thresholdAsync),
 			queries: []query{
@@ -228,7 +229,7 @@ func evidence() map[string]timeSeries {
 		},
 		"jobmanager-overload": {
 			title:       "Evidence: JobManager CPU and REST latency",
-			description: "The JobManager's JVM CPU load (line: 0.8) and the 90th percentile of its REST answers to the exporter (right axis, line: 0.5 s); either, or GC over 10 % or heap over 90 %, with late acknowledgements fires FlinkJobManagerOverloaded: a busy JobManager answers and processes acknowledgements late.",
+			description: "The JobManager's JVM CPU load (line: 0.8) and the 90th percentile of its REST answers to the exporter (right axis, line: 0.5 s). FlinkJobManagerOverloaded fires on two of CPU over 0.8, GC over 10 %, heap over 90 % and REST answers over 0.5 s at the agent's probe (the runtime dashboard's probe panel), never on the exporter's REST latency shown here, which includes the exporter's own network path: a busy JobManager answers and processes acknowledgements late.",
 			unit:        unitRatio,
 			limit:       above(thresholdCPU),
 			queries: []query{
