@@ -732,24 +732,6 @@ func clientFiles(h promconfig.HTTPClientConfig) []string {
 // agent's container.
 func TestExamples(t *testing.T) {
 	m := loadManifests(t)
-	var svc serviceSpec
-	svcObj := m.one(t, "Service", "service.yaml")
-	decodeSpec(t, svcObj, &svc)
-
-	// The ScrapeConfig sends its targets to the exporter's Service.
-	sc := m.one(t, "ScrapeConfig", "examples/scrapeconfig-flink-operator.yaml")
-	var scs scrapeConfigSpec
-	decodeSpec(t, sc, &scs)
-	if scs.MetricsPath != "/probe" {
-		t.Errorf("%s: metricsPath %q, want /probe", sc, scs.MetricsPath)
-	}
-	address := fmt.Sprintf("%s.%s.svc:%d", svcObj.Metadata.Name, m.kust.Namespace, svc.Ports[0].Port)
-	if !slices.ContainsFunc(scs.Relabelings, sets("__address__", address)) {
-		t.Errorf("%s: no relabeling sets __address__ to the exporter's Service %s", sc, address)
-	}
-	if !slices.ContainsFunc(scs.Relabelings, func(r relabeling) bool { return r.TargetLabel == "__param_target" }) {
-		t.Errorf("%s: no relabeling sets __param_target", sc)
-	}
 
 	// The PodMonitor scrapes the sidecar's port.
 	pm := m.one(t, "PodMonitor", "examples/podmonitor-agent.yaml")

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -21,6 +23,8 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
+	"github.com/flink-exporter/flink_exporter/collector"
+	"github.com/flink-exporter/flink_exporter/config"
 	"github.com/flink-exporter/flink_exporter/internal/promtool3"
 )
 
@@ -260,10 +264,101 @@ func TestShardedService(t *testing.T) {
 	if len(c.Ports) != 1 || c.Ports[0].Name != s.svc.Ports[0].TargetPort {
 		t.Errorf("%s: targetPort %q is not the container's port %+v", s.service, s.svc.Ports[0].TargetPort, c.Ports)
 	}
-	// The replicas take URL targets and scrape no JobManager on /metrics.
-	for _, want := range []string{"--probe.allow-arbitrary-targets", "--flink.url="} {
-		if !slices.Contains(c.Args, want) {
-			t.Errorf("%s: container %s lacks %s (args %v)", s.statefulSet, c.Name, want, c.Args)
+	// The replicas take the URL targets of their configuration's
+	// patterns, no other, and scrape no JobManager on /metrics.
+	if !slices.Contains(c.Args, "--flink.url=") || !slices.ContainsFunc(c.Args, func(a string) bool { return strings.HasPrefix(a, "--config.file=") }) {
+		t.Errorf("%s: container %s needs --flink.url= and --config.file (args %v)", s.statefulSet, c.Name, c.Args)
+	}
+	if slices.Contains(c.Args, "--probe.allow-arbitrary-targets") {
+		t.Errorf("%s: container %s takes any URL (--probe.allow-arbitrary-targets): admit the Flink REST Services by a target pattern instead", s.statefulSet, c.Name)
+	}
+}
+
+// shardedConfig loads the replicas' --config.file from the ConfigMap the
+// StatefulSet mounts, with the exporter's loader.
+func shardedConfig(t *testing.T, s sharded) *config.Config {
+	t.Helper()
+	c := s.set.Template.Spec.Containers[0]
+	var file string
+	for _, a := range c.Args {
+		if v, ok := strings.CutPrefix(a, "--config.file="); ok {
+			file = v
+		}
+	}
+	for _, vm := range c.VolumeMounts {
+		if path.Dir(file) != vm.MountPath {
+			continue
+		}
+		for _, v := range s.set.Template.Spec.Volumes {
+			if v.Name != vm.Name || v.ConfigMap == nil {
+				continue
+			}
+			cm := loadManifests(t).one(t, "ConfigMap", shardedDir+"/configmap.yaml")
+			if cm.Metadata.Name != v.ConfigMap.Name {
+				t.Fatalf("%s mounts ConfigMap %s, %s is %s", s.statefulSet, v.ConfigMap.Name, shardedDir+"/configmap.yaml", cm.Metadata.Name)
+			}
+			text, ok := cm.Data[path.Base(file)]
+			if !ok {
+				t.Fatalf("%s: ConfigMap %s has no key %s", s.statefulSet, v.ConfigMap.Name, path.Base(file))
+			}
+			var names []string
+			for _, a := range collector.Areas() {
+				names = append(names, a.Name)
+			}
+			cfg, err := config.Load([]byte(text), names)
+			if err != nil {
+				t.Fatalf("%s: %v", file, err)
+			}
+			return cfg
+		}
+	}
+	t.Fatalf("%s: --config.file %q is in no ConfigMap volume", s.statefulSet, file)
+	return nil
+}
+
+// TestShardedConfigAdmitsDiscoveredTargets: the replicas' configuration
+// admits, by its target patterns, every URL the shipped relabeling makes
+// of Flink's REST Services, and refuses other URLs, those that only
+// contain such a URL among them.
+func TestShardedConfigAdmitsDiscoveredTargets(t *testing.T) {
+	s := loadSharded(t)
+	cfg := shardedConfig(t, s)
+	if len(cfg.TargetPatterns) == 0 {
+		t.Fatal("the replicas' configuration has no target pattern")
+	}
+	ex := loadExampleJob(t, probeJob)
+	discovered, want := discoveredFlink(s)
+	admitted := 0
+	for _, d := range discovered {
+		lb := labels.NewBuilder(d)
+		if !relabel.ProcessBuilder(lb, ex.RelabelConfigs...) {
+			continue
+		}
+		target := lb.Get(model.ParamLabelPrefix + "target")
+		u, err := url.Parse(target)
+		if err != nil || config.ValidateURL(target) != nil || cfg.MatchTarget(u) == nil {
+			t.Errorf("target %s: not admitted by the replicas' target patterns", target)
+			continue
+		}
+		admitted++
+	}
+	if admitted != len(want) {
+		t.Errorf("%d targets admitted, want %d", admitted, len(want))
+	}
+	for _, refused := range []string{
+		"http://evil.example/?x=orders-rest.flink.svc:8081",
+		"http://evil.example/orders-rest.flink.svc:8081",
+		"http://orders-rest.flink.svc.evil.example:8081",
+		"http://orders-rest.flink.svc:9090",
+		"http://orders.flink.svc:8081",
+		"http://kubernetes.default.svc:443",
+	} {
+		u, err := url.Parse(refused)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if config.ValidateURL(refused) == nil && cfg.MatchTarget(u) != nil {
+			t.Errorf("%s is admitted", refused)
 		}
 	}
 }
@@ -361,23 +456,7 @@ func TestShardingRelabeling(t *testing.T) {
 		regexp.QuoteMeta(s.statefulSet.Metadata.Name), regexp.QuoteMeta(s.service.Metadata.Name),
 		regexp.QuoteMeta(s.kust.Namespace), s.svc.Ports[0].Port))
 
-	var discovered []labels.Labels
-	want := map[string]labels.Labels{} // URL → namespace, cluster_id, instance
-	for i := range 30 {
-		ns := []string{"flink", "payments", "analytics"}[i%3]
-		id := fmt.Sprintf("job-%02d", i)
-		typ := "flink-native-kubernetes"
-		if i%10 == 9 {
-			typ = "flink-standalone-kubernetes" // the operator's standalone mode
-		}
-		discovered = append(discovered, flinkServices(ns, id, typ)...)
-		want[fmt.Sprintf("http://%s-rest.%s.svc:8081", id, ns)] = labels.FromStrings("cluster_id", id, "instance", ns+"/"+id, "namespace", ns)
-	}
-	// Not Flink's: an application's Service named *-rest, and the
-	// exporter's own.
-	discovered = append(discovered,
-		serviceTarget("shop", "orders-rest", "rest", 8081, map[string]string{"app": "orders"}),
-		serviceTarget(s.kust.Namespace, s.service.Metadata.Name, "http-metrics", 9894, s.svc.Selector))
+	discovered, want := discoveredFlink(s)
 
 	assign := func() map[string]string {
 		shardOf := map[string]string{}
@@ -400,6 +479,10 @@ func TestShardingRelabeling(t *testing.T) {
 				if got.Get(l) != w.Get(l) {
 					t.Errorf("%s: %s=%q, want %q", url, l, got.Get(l), w.Get(l))
 				}
+			}
+			// The alerts' diagnose_url: the replica and the URL it probes.
+			if got.Get("target") != url || got.Get("exporter") != got.Get(model.AddressLabel) {
+				t.Errorf("%s: target=%q exporter=%q, want the URL and the replica's address %q", url, got.Get("target"), got.Get("exporter"), got.Get(model.AddressLabel))
 			}
 			m := addr.FindStringSubmatch(got.Get(model.AddressLabel))
 			if m == nil {
@@ -427,6 +510,31 @@ func TestShardingRelabeling(t *testing.T) {
 			t.Errorf("%s: shard %s, then %s", url, sh, again[url])
 		}
 	}
+}
+
+// discoveredFlink returns what Kubernetes discovery gives for 30 Flink
+// clusters in three namespaces (every tenth in the operator's standalone
+// mode) among Services that are not Flink's, and the URL each cluster's
+// target must probe with its namespace, cluster_id and instance.
+func discoveredFlink(s sharded) ([]labels.Labels, map[string]labels.Labels) {
+	var discovered []labels.Labels
+	want := map[string]labels.Labels{} // URL → namespace, cluster_id, instance
+	for i := range 30 {
+		ns := []string{"flink", "payments", "analytics"}[i%3]
+		id := fmt.Sprintf("job-%02d", i)
+		typ := "flink-native-kubernetes"
+		if i%10 == 9 {
+			typ = "flink-standalone-kubernetes" // the operator's standalone mode
+		}
+		discovered = append(discovered, flinkServices(ns, id, typ)...)
+		want[fmt.Sprintf("http://%s-rest.%s.svc:8081", id, ns)] = labels.FromStrings("cluster_id", id, "instance", ns+"/"+id, "namespace", ns)
+	}
+	// Not Flink's: an application's Service named *-rest, and the
+	// exporter's own.
+	discovered = append(discovered,
+		serviceTarget("shop", "orders-rest", "rest", 8081, map[string]string{"app": "orders"}),
+		serviceTarget(s.kust.Namespace, s.service.Metadata.Name, "http-metrics", 9894, s.svc.Selector))
+	return discovered, want
 }
 
 // TestKubernetesExampleLoadsInPrometheus3 loads
