@@ -225,6 +225,9 @@ func isBackPressureLevel(level string) bool {
 // /backpressure endpoint, which says "deprecated" until the metrics exist.
 // ready is false when nothing is known yet.
 func fetchPressure(ctx context.Context, s *Scrape, jobID, vertexID string) (p VertexPressure, ready bool, err error) {
+	if err := s.detailTurn(ctx); err != nil {
+		return p, false, err
+	}
 	agg := []string{"max"}
 	ms, err := s.client.SubtaskMetricsAggregated(ctx, jobID, vertexID, pressureMetricIDs, agg)
 	if err != nil {

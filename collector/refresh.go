@@ -484,3 +484,14 @@ func (e *Exporter) WaitRefreshed(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
+
+// detailTurn waits, in a background refresh, until no scrape of the
+// cluster sends its own requests, before each detail request: a request
+// in flight cannot be taken back, and a refresh started between scrapes
+// may still be running when the next one starts.
+func (s *Scrape) detailTurn(ctx context.Context) error {
+	if !s.background || s.gate == nil {
+		return nil
+	}
+	return s.gate.wait(ctx)
+}

@@ -25,7 +25,7 @@ const (
 	slowInterval       = 15 * time.Second
 	slowBudget         = 10 * time.Second
 	slowRequestTimeout = 5 * time.Second
-	slowScrapes        = 20
+	slowScrapes        = 30
 )
 
 // slowOutcome is what one scrape of a slow JobManager reported.

@@ -412,6 +412,9 @@ func (js *jobState) refreshAcks(ctx context.Context, s *Scrape, jobID, kind stri
 func fetchPlacement(ctx context.Context, s *Scrape, jobID string, vertices []flinkapi.JobVertex) (map[string][]string, error) {
 	placements := make([][]string, len(vertices))
 	errs := parallel(len(vertices), func(i int) error {
+		if err := s.detailTurn(ctx); err != nil {
+			return err
+		}
 		vd, err := s.client.Vertex(ctx, jobID, vertices[i].ID)
 		if err != nil {
 			return fmt.Errorf("vertex %s: %w", vertices[i].ID, err)
@@ -448,6 +451,9 @@ func fetchCheckpointSubtasks(ctx context.Context, s *Scrape, jobID string, check
 	answers := make([]*flinkapi.TaskCheckpointStatisticsWithSubtaskDetails, len(vertices))
 	notFound := make([]error, len(vertices))
 	errs := parallel(len(vertices), func(i int) error {
+		if err := s.detailTurn(ctx); err != nil {
+			return err
+		}
 		d, err := s.client.CheckpointSubtasks(ctx, jobID, checkpointID, vertices[i].ID)
 		if flinkapi.IsNotFound(err) {
 			notFound[i] = err

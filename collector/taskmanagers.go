@@ -66,8 +66,16 @@ func (c *taskManagersCollector) Update(s *Scrape, ch chan<- prometheus.Metric) e
 	done, errs := s.refresh("taskmanagers", len(stale), false, func(ctx context.Context, i int) error {
 		tm := stale[i].tm
 		values, err := s.state.metrics.refresh(ctx, s, stale[i].key, c.process.metrics, metricSource{
-			list: func(ctx context.Context) ([]flinkapi.Metric, error) { return s.client.TaskManagerMetricIDs(ctx, tm.ID) },
+			list: func(ctx context.Context) ([]flinkapi.Metric, error) {
+				if err := s.detailTurn(ctx); err != nil {
+					return nil, err
+				}
+				return s.client.TaskManagerMetricIDs(ctx, tm.ID)
+			},
 			get: func(ctx context.Context, ids []string) ([]flinkapi.Metric, error) {
+				if err := s.detailTurn(ctx); err != nil {
+					return nil, err
+				}
 				return s.client.TaskManagerMetrics(ctx, tm.ID, ids)
 			},
 		})

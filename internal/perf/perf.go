@@ -196,6 +196,10 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		flinksim = dir.binary
 	}
 	for _, z := range opts.Sizes {
+		// The scrapes needed to fill every series in do not depend on the
+		// latency, and the slower runs scrape too few times to get there:
+		// the child pass of every latency uses the fastest run's count.
+		completeAfter := 0
 		for _, lat := range opts.Latencies {
 			logf("%v: size %s (%s), %v per answer: in-process pass", time.Since(start).Round(time.Second), z.Name, z.Shape(), lat)
 			r, err := measureInProcess(ctx, z, lat)
@@ -207,7 +211,8 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 				// Enough warm scrapes that every series exists before
 				// the peaks are read.
 				zc := z
-				zc.CPUWarm = max(z.CPUWarm, r.CompleteAfter+1)
+				completeAfter = max(completeAfter, r.CompleteAfter)
+				zc.CPUWarm = max(z.CPUWarm, completeAfter+1)
 				cpu, err := measureInChild(ctx, workerSpec{Size: zc, Latency: lat, Flinksim: flinksim, Gap: opts.CheckpointGap})
 				if err != nil {
 					return nil, fmt.Errorf("size %s at %v, child-process pass: %w", z.Name, lat, err)

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,8 +45,10 @@ type SlowResult struct {
 
 // SlowOutcome is what one exporter reported over the scrapes.
 type SlowOutcome struct {
-	// Success counts, per collector, the scrapes it succeeded in.
-	Success map[string]int
+	// Success counts, per collector, the scrapes it succeeded in;
+	// FailedAt lists the scrapes (from 1) it failed in.
+	Success  map[string]int
+	FailedAt map[string][]int
 	// Up counts the scrapes with flink_up 1.
 	Up int
 	// AckAges is the age of the latest completed checkpoint's analysis
@@ -116,8 +119,8 @@ func scrapeSlow(ctx context.Context, scrapes int, background bool, out *SlowOutc
 	if err := reg.Register(e); err != nil {
 		return err
 	}
-	out.Success = map[string]int{}
-	for range scrapes {
+	out.Success, out.FailedAt = map[string]int{}, map[string][]int{}
+	for n := range scrapes {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -138,8 +141,10 @@ func scrapeSlow(ctx context.Context, scrapes int, background bool, out *SlowOutc
 						out.Up++
 					}
 				case collector.Namespace + "_exporter_scrape_collector_success":
-					if v == 1 {
-						out.Success[label(m.GetLabel(), "collector")]++
+					if c := label(m.GetLabel(), "collector"); v == 1 {
+						out.Success[c]++
+					} else {
+						out.FailedAt[c] = append(out.FailedAt[c], n+1)
 					}
 				case collector.Namespace + "_job_checkpoint_ack_analysis_age_seconds":
 					if label(m.GetLabel(), "checkpoint") == "latest_completed" {
@@ -201,13 +206,19 @@ func (r *Report) writeSlow(w writer) {
 	w("## Slow JobManager, 1–3 s per answer\n\n")
 	w("The simulator's `%s` scenario (3 jobs; its own REST delay 0.3–1 s) with %v–%v more added to every REST answer, scraped every 15 s of real time within %v (Prometheus's default 10 s less the offset), `--flink.timeout=%v`, 4 requests in flight, %d scrapes. Two exporters scrape two such simulators at once: one as the `flink_exporter` binary runs it, refreshing detail (per-vertex back-pressure and checkpoint subtask details, placement, per-TaskManager metrics) in the background between scrapes; one waiting for that detail within the scrape (`BackgroundRefresh` off, the way every scrape worked before). Both rank the core and checkpoint requests before detail and keep immutable answers that arrive after the deadline.\n\n",
 		slowScenario, slowLatency, slowLatencyMax, scrapeTimeout, requestTimeout, s.Scrapes)
-	w("| collector | success, background detail | success, waiting for detail |\n| --- | ---: | ---: |\n")
+	w("| collector | success, background detail | failed scrapes | success, waiting for detail | failed scrapes |\n| --- | ---: | --- | ---: | --- |\n")
 	pct := func(n int) string {
 		return fmt.Sprintf("%.0f %% (%d of %d)", 100*float64(n)/float64(s.Scrapes), n, s.Scrapes)
 	}
-	w("| `flink_up` | %s | %s |\n", pct(s.Background.Up), pct(s.Waiting.Up))
+	list := func(ns []int) string {
+		if len(ns) == 0 {
+			return "none"
+		}
+		return strings.Trim(fmt.Sprint(ns), "[]")
+	}
+	w("| `flink_up` | %s | | %s | |\n", pct(s.Background.Up), pct(s.Waiting.Up))
 	for _, a := range collector.Areas() {
-		w("| %s | %s | %s |\n", a.Name, pct(s.Background.Success[a.Name]), pct(s.Waiting.Success[a.Name]))
+		w("| %s | %s | %s | %s | %s |\n", a.Name, pct(s.Background.Success[a.Name]), list(s.Background.FailedAt[a.Name]), pct(s.Waiting.Success[a.Name]), list(s.Waiting.FailedAt[a.Name]))
 	}
 	w("\n")
 	w("Age of the latest completed checkpoint's acknowledgement analysis (`flink_job_checkpoint_ack_analysis_age_seconds{checkpoint=\"latest_completed\"}`, the largest over the jobs) from scrape %d on (a job's first analysis reads where its subtasks run first):\n\n", firstAnalysis+1)

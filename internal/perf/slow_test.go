@@ -27,7 +27,7 @@ func TestWriteSlow(t *testing.T) {
 	}
 	r := &Report{Slow: &SlowResult{
 		Scrapes:    12,
-		Background: SlowOutcome{Up: 12, Success: map[string]int{"checkpoints": 11, "checkpoint_acks": 12}, AckAges: ages, Durations: []time.Duration{3 * time.Second}},
+		Background: SlowOutcome{Up: 12, Success: map[string]int{"checkpoints": 11, "checkpoint_acks": 12}, FailedAt: map[string][]int{"checkpoints": {1}}, AckAges: ages, Durations: []time.Duration{3 * time.Second}},
 		Waiting:    SlowOutcome{Up: 12, Success: map[string]int{"checkpoints": 6}, AckAges: make([]float64, 12), Durations: []time.Duration{9 * time.Second}},
 	}}
 	var b strings.Builder
@@ -35,8 +35,8 @@ func TestWriteSlow(t *testing.T) {
 	out := b.String()
 	for _, want := range []string{
 		"## Slow JobManager, 1–3 s per answer",
-		"| checkpoints | 92 % (11 of 12) | 50 % (6 of 12) |",
-		"| checkpoint_acks | 100 % (12 of 12) | 0 % (0 of 12) |",
+		"| checkpoints | 92 % (11 of 12) | 1 | 50 % (6 of 12) | none |",
+		"| checkpoint_acks | 100 % (12 of 12) | none | 0 % (0 of 12) | none |",
 		"| background detail | 0 of 5 | 15 s | 15 s | 3.0 s |",
 	} {
 		if !strings.Contains(out, want) {
