@@ -16,9 +16,9 @@ import (
 // simulator's answer delays, the scrape budget, the request timeout, the
 // scrape interval) is 1/slowScale of what it stands for, so that a
 // JobManager answering in 1-3 s, scraped every 15 s with a 10 s budget,
-// takes seconds of test. The simulator's and the exporter's clock is a
+// takes under 20 s of test. The simulator's and the exporter's clock is a
 // manual one that advances the full 15 s per scrape.
-const slowScale = 50
+const slowScale = 25
 
 // Scrape settings of TestSlowJobManager, at full scale.
 const (
@@ -137,22 +137,22 @@ func TestSlowJobManager(t *testing.T) {
 		}
 	}
 	// The first analysis of a job reads where its subtasks run first,
-	// over a few rounds on a JobManager this slow; from the eighth scrape
-	// (under two minutes) on, every scrape exports one, at most a few
-	// scrapes old.
-	const firstAnalysis = 7
+	// over a few rounds on a JobManager this slow (more on a loaded
+	// machine); in the last ten scrapes, every scrape exports one, at most
+	// a few scrapes old.
+	const steady = 10
 	var ages []float64
 	for i, o := range outs {
 		if o.up != 1 {
 			t.Errorf("scrape %d: flink_up %v", i, o.up)
 		}
-		if i >= firstAnalysis {
+		if i >= len(outs)-steady {
 			ages = append(ages, o.ackAge)
 		}
 	}
 	sort.Float64s(ages)
 	if ages[0] < 0 {
-		t.Errorf("some scrapes from the %dth on exported no analysis of the latest completed checkpoint: ages %v", firstAnalysis+1, ages)
+		t.Errorf("some of the last %d scrapes exported no analysis of the latest completed checkpoint: ages %v", steady, ages)
 	}
 	if median := ages[len(ages)/2]; median > 3*slowInterval.Seconds() {
 		t.Errorf("median analysis age %.0f s, want at most %.0f s (3 scrapes): ages %v", median, 3*slowInterval.Seconds(), ages)

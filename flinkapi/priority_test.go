@@ -59,8 +59,11 @@ func TestLimiterServesCoreBeforeDetail(t *testing.T) {
 			t.Fatalf("slots went to %v, want %v", got, want)
 		}
 	}
-	if l.free != 1 {
-		t.Errorf("free slots after all released = %d, want 1", l.free)
+	l.mu.Lock()
+	free := l.free
+	l.mu.Unlock()
+	if free != 1 {
+		t.Errorf("free slots after all released = %d, want 1", free)
 	}
 }
 
@@ -78,8 +81,11 @@ func TestLimiterWaiterGivingUpKeepsSlots(t *testing.T) {
 		t.Fatal("acquire after cancel succeeded")
 	}
 	l.release(PriorityCore)
-	if l.free != 1 || l.queued() != 0 {
-		t.Errorf("free %d, queued %d after the waiter gave up; want 1, 0", l.free, l.queued())
+	l.mu.Lock()
+	free, queued := l.free, l.queued()
+	l.mu.Unlock()
+	if free != 1 || queued != 0 {
+		t.Errorf("free %d, queued %d after the waiter gave up; want 1, 0", free, queued)
 	}
 }
 
