@@ -236,5 +236,5 @@ func (r *Report) writeSlow(w writer) {
 		}
 		w("| %s | %d of %d | %s | %.1f s |\n", o.name, none, max(0, s.Scrapes-firstAnalysis), ages, percentile(o.out.Durations, 50).Seconds())
 	}
-	w("\n`go test ./collector -run TestSlowJobManager` checks the same at 1/25 of the time (answers of 40–120 ms, a 380 ms budget, 600 ms between scrapes, 30 scrapes): checkpoints and checkpoint_acks succeed on at least 80 %% of the scrapes and the analysis is at most a few scrapes old.\n\n")
+	w("\n`go test ./collector -run TestSlowJobManager` checks the same at 1/25 of the time (answers of 40–120 ms, a 400 ms budget, 600 ms between scrapes, 30 scrapes): checkpoints and checkpoint_acks succeed on at least 80 %% of the scrapes and the analysis is at most a few scrapes old.\n\n")
 }
