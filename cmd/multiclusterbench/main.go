@@ -6,7 +6,9 @@
 // ports, builds and runs the exporter binary, scrapes every cluster
 // --rounds times --interval apart (the first round cold) and prints, as
 // Markdown, the exporter's resident memory before the first scrape and
-// after the last (every series exists then), the REST requests each
+// after the last (every series exists once the series per cluster stop
+// growing from round to round: detail fills in over the first rounds),
+// the REST requests each
 // cluster received per scrape interval (the scrape's own and the
 // background detail refresh it starts), and the scrape durations.
 //
@@ -192,12 +194,13 @@ func run(ctx context.Context, o options, out io.Writer) error {
 	fmt.Fprintf(out, "| RSS per probed cluster | %.0f KiB |\n", float64(rssAfter-rssBefore)/n/1024)
 	fmt.Fprintf(out, "| Go heap in use after the last scrape | %.1f MiB (%.0f KiB per cluster) |\n", mib(int64(heap)), heap/n/1024)
 	last := results[len(results)-1]
-	fmt.Fprintf(out, "| series per cluster per scrape | %.0f |\n", float64(last.series)/n)
+	fmt.Fprintf(out, "| series per cluster, last scrape | %.0f |\n", float64(last.series)/n)
 	for i, r := range results {
 		kind := "warm"
 		if i == 0 {
 			kind = "cold (first)"
 		}
+		fmt.Fprintf(out, "| round %d, %s: series per cluster | %.0f |\n", i+1, kind, float64(r.series)/n)
 		fmt.Fprintf(out, "| round %d, %s: REST requests per cluster per interval | %.1f |\n", i+1, kind, float64(r.requests)/n)
 		fmt.Fprintf(out, "| round %d, %s: scrape duration p50 / p90 / max | %s / %s / %s |\n", i+1, kind, quantile(r.durations, 0.5), quantile(r.durations, 0.9), quantile(r.durations, 1))
 	}

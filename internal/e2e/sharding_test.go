@@ -504,6 +504,19 @@ func TestShardingOverKubernetesDiscovery(t *testing.T) {
 			}
 		}
 	}
+	// /diagnose takes the URL a pattern admits on the replica that
+	// probes it (the alerts' diagnose_url), and refuses the others.
+	for target, want := range map[string]int{clusters[0].url(): http.StatusOK, refusedCluster.url(): http.StatusBadRequest} {
+		addr := replicas[hashmod(target, shardReplicas)]
+		resp, err := http.Get("http://" + addr + "/diagnose?target=" + url.QueryEscape(target))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("replica %s: /diagnose?target=%s: %d, want %d", addr, target, resp.StatusCode, want)
+		}
+	}
 	if _, unknown = proxy.snapshot(); len(unknown) > 0 {
 		t.Errorf("requests reached hosts outside the allow-list: %v", unknown)
 	}
