@@ -36,6 +36,9 @@ func TestExampleLoads(t *testing.T) {
 	if got := cfg.Clusters["analytics"].Collectors; strings.Join(got, ",") != "cluster,jobs,checkpoints" {
 		t.Errorf("analytics collectors = %v", got)
 	}
+	if len(cfg.TargetPatterns) != 2 || cfg.TargetPatterns[0].Name != "flink-rest-services" || cfg.TargetPatterns[0].HTTPClientConfig.BasicAuth == nil || cfg.TargetPatterns[1].Ports[0] != 8081 {
+		t.Errorf("target patterns = %+v", cfg.TargetPatterns)
+	}
 	// Unset, the HTTP client keeps Prometheus's defaults but follows no
 	// redirect.
 	if hc := cfg.Clusters["flink/orders-rest"].HTTPClientConfig; hc.FollowRedirects || !hc.EnableHTTP2 {
