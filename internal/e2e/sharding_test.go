@@ -525,13 +525,26 @@ func TestShardingOverKubernetesDiscovery(t *testing.T) {
 	}
 
 	// The shipped rules, per cluster: the slow-storage cause alert fires
-	// for the two clusters with slow storage and for no other.
-	var slowInstances []string
+	// for the two clusters with slow storage and for no other, and keeps
+	// the cluster's target labels through the recording rules: namespace
+	// and cluster_id for Alertmanager's routing, exporter and target for
+	// its diagnose_url.
+	wantAlert := map[string]model.LabelSet{} // by cluster_id
+	var slowIDs []string
 	for i := range slow {
-		slowInstances = append(slowInstances, clusters[i].instance())
+		c := clusters[i]
+		slowIDs = append(slowIDs, c.id)
+		wantAlert[c.id] = model.LabelSet{
+			"instance":   model.LabelValue(c.instance()),
+			"job":        "flink",
+			"namespace":  model.LabelValue(c.namespace),
+			"cluster_id": model.LabelValue(c.id),
+			"target":     model.LabelValue(c.url()),
+			"exporter":   model.LabelValue(shardReplicaAddr(hashmod(c.url(), shardReplicas))),
+		}
 	}
-	firing := fmt.Sprintf(`ALERTS{alertname="FlinkCheckpointStorageSlow",alertstate="firing",instance=~%q}`, strings.Join(slowInstances, "|"))
-	if _, err := prom.WaitFor(ctx, fmt.Sprintf(`count(count by (instance) (%s)) == %d`, firing, len(slow)), AtLeast(1)); err != nil {
+	firing := fmt.Sprintf(`ALERTS{alertname="FlinkCheckpointStorageSlow",alertstate="firing",cluster_id=~%q}`, strings.Join(slowIDs, "|"))
+	if _, err := prom.WaitFor(ctx, fmt.Sprintf(`count(count by (namespace, cluster_id) (%s)) == %d`, firing, len(slow)), AtLeast(1)); err != nil {
 		t.Fatal(err)
 	}
 	alerts, err := prom.Query(ctx, `ALERTS{cause="slow-storage"}`)
@@ -539,8 +552,15 @@ func TestShardingOverKubernetesDiscovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, a := range alerts {
-		if !strings.Contains(strings.Join(slowInstances, " "), string(a.Metric["instance"])) || a.Metric["instance"] == "" {
-			t.Errorf("slow-storage alert for %s, whose storage is healthy: %v", a.Metric["instance"], a.Metric)
+		want, ok := wantAlert[string(a.Metric["cluster_id"])]
+		if !ok {
+			t.Errorf("slow-storage alert for cluster_id %q, not a cluster with slow storage: %v", a.Metric["cluster_id"], a.Metric)
+			continue
+		}
+		for k, v := range want {
+			if a.Metric[k] != v {
+				t.Errorf("slow-storage alert of %s: %s=%q, want %q", want["instance"], k, a.Metric[k], v)
+			}
 		}
 	}
 	t.Logf("slow-storage alerts: %v", alerts)
