@@ -76,7 +76,7 @@ func addFlags(app *kingpin.Application) *flags {
 		logFormat:   app.Flag("log.format", "Output format of log messages. One of: ["+strings.Join(logging.Formats(), ", ")+"]").Default("logfmt").Enum(logging.Formats()...),
 	}
 	f.flinkURL = app.Flag("flink.url", "Base URL of the Flink JobManager REST API scraped on the telemetry path; a path prefix is allowed (a proxy path or rest.path). Empty: scrape no JobManager (agent mode, or only /probe). With --config.file and no --flink.url, none.").Default("http://localhost:8081").IsSetByUser(&f.flinkURLSet).String()
-	f.configFile = app.Flag("config.file", "YAML file naming the Flink clusters that /probe?target=<name> scrapes, with their TLS, authentication and limits; reloaded on SIGHUP and POST /-/reload.").Default("").String()
+	f.configFile = app.Flag("config.file", "YAML file naming the Flink clusters that /probe?target=<name> scrapes and the target_patterns, URL patterns that admit /probe?target=<url>, with their TLS, authentication and limits; reloaded on SIGHUP and POST /-/reload.").Default("").String()
 	f.allowURLs = app.Flag("probe.allow-arbitrary-targets", "Let /probe?target= take a JobManager URL besides the cluster names of --config.file. Off: the exporter is no open proxy.").Default("false").Bool()
 	f.timeout = app.Flag("flink.timeout", "Timeout of one request to the Flink REST API.").Default("5s").Duration()
 	f.maxConcurrent = app.Flag("flink.max-concurrent-requests", "Requests in flight to one JobManager at most.").Default("4").Int()
@@ -252,7 +252,7 @@ func landingPage(metricsPath string, configured, allowURLs bool) (*web.LandingPa
 		},
 	}
 	if configured || allowURLs {
-		placeholder := map[bool]string{false: "cluster name of --config.file", true: "cluster name or JobManager URL"}[allowURLs]
+		placeholder := map[bool]string{false: "cluster name of --config.file, or a URL its target_patterns admit", true: "cluster name or JobManager URL"}[allowURLs]
 		cfg.Form = web.LandingForm{Action: "/probe", Inputs: []web.LandingFormInput{{Label: "Probe target", Type: "text", Name: "target", Placeholder: placeholder}}}
 	}
 	return web.NewLandingPage(cfg)
