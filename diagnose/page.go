@@ -268,7 +268,7 @@ func (p *Page) resolve(target string) (*source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &source{exporter: c.Exporter(), target: labels.FromStrings("instance", target, "job", "flink"), name: target}, nil
+	return &source{exporter: c.Exporter(), config: c.Client(), target: labels.FromStrings("instance", target, "job", "flink"), name: target}, nil
 }
 
 // diagnose evaluates the history of a cluster, after collecting once when

@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-kit/log"
 
+	"github.com/flink-exporter/flink_exporter/config"
 	"github.com/flink-exporter/flink_exporter/flinksim"
 	"github.com/flink-exporter/flink_exporter/internal/scrapehttp"
 	"github.com/flink-exporter/flink_exporter/internal/testenv"
@@ -153,5 +154,66 @@ func TestPageInChromium(t *testing.T) {
 		if err := os.WriteFile(filepath.Join("..", "docs", "diagnose.png"), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestPageQuotesAConfiguredClustersValues: /diagnose?target=<name> of a
+// --config.file cluster reads the fix keys' current values through the
+// cluster's own REST client, as the --flink.url page does, instead of
+// showing them as unknown.
+func TestPageQuotesAConfiguredClustersValues(t *testing.T) {
+	url, clock := simulated(t, flinksim.Config{Scenario: "short-timeout", Jobs: 1})
+	cfg, err := config.Load([]byte("clusters:\n  prod:\n    url: "+url+"\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := prober.NewPool(prober.Settings{Timeout: time.Second, ScrapeTimeout: 10 * time.Second, MaxConcurrentRequests: 4}, false, log.NewNopLogger())
+	if err := pool.Apply(cfg); err != nil {
+		t.Fatal(err)
+	}
+	page, err := NewPage("", nil, pool, log.NewNopLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	page.now = clock.Now
+	mux := http.NewServeMux()
+	mux.Handle("/diagnose", page)
+	mux.Handle("/probe", page.Tee("target", prober.Handler(pool, 10*time.Second, 0, log.NewNopLogger())))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+
+	for range 8 {
+		if status, body := getPage(t, srv.URL+"/probe?target=prod"); status != http.StatusOK || !strings.Contains(body, "flink_up 1") {
+			t.Fatalf("/probe?target=prod: status %d\n%s", status, body)
+		}
+		clock.Advance(15 * time.Second)
+	}
+	clock.Advance(-15 * time.Second)
+
+	c, err := pool.Lookup("prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := c.Client().JobsOverview(context.Background())
+	if err != nil || len(jobs.Jobs) != 1 {
+		t.Fatalf("jobs overview: %v %+v", err, jobs)
+	}
+	cp, err := c.Client().CheckpointConfig(context.Background(), jobs.Jobs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "<code>execution.checkpointing.timeout</code></td><td><b>" + (time.Duration(cp.Timeout) * time.Millisecond).String() + "</b>"
+
+	status, body := getPage(t, srv.URL+"/diagnose?target=prod")
+	if status != http.StatusOK {
+		t.Fatalf("status %d\n%s", status, body)
+	}
+	for _, s := range []string{"likely cause: short-timeout", want} {
+		if !strings.Contains(body, s) {
+			t.Errorf("the page lacks %q\n%s", s, body)
+		}
+	}
+	if strings.Contains(body, "unknown: /jobmanager/config could not be read") {
+		t.Error("the page shows the configuration as unknown")
 	}
 }

@@ -46,6 +46,7 @@ type Settings struct {
 type Cluster struct {
 	spec     config.Cluster
 	exporter *collector.Exporter
+	client   *flinkapi.Client
 	inst     *flinkapi.Instrumentation
 	// http is the cluster's HTTP client, whose idle connections are
 	// closed when the pool drops the cluster.
@@ -69,6 +70,11 @@ func (c *Cluster) drop() {
 // Exporter returns the collectors of the cluster, to serve on a path of
 // their own (the cluster of --flink.url on /metrics).
 func (c *Cluster) Exporter() *collector.Exporter { return c.exporter }
+
+// Client returns the cluster's REST client, secured as its configuration
+// says, for the pages that read more than the collectors do (/diagnose
+// quotes the job's current checkpoint configuration).
+func (c *Cluster) Client() *flinkapi.Client { return c.client }
 
 // NewFlagCluster builds the cluster of --flink.url: no authentication, and
 // proxies from the environment, as a plain Go HTTP client does. A URL with
@@ -137,5 +143,5 @@ func newCluster(name string, spec config.Cluster, s Settings, inst *flinkapi.Ins
 	if err != nil {
 		return nil, fmt.Errorf("collectors: %w", err)
 	}
-	return &Cluster{spec: spec, exporter: exp, inst: inst, http: httpClient, logger: logger}, nil
+	return &Cluster{spec: spec, exporter: exp, client: client, inst: inst, http: httpClient, logger: logger}, nil
 }
