@@ -44,7 +44,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	var (
 		out   = app.Flag("out", "File to write; - for standard output.").Default(filepath.Join("docs", "performance.md")).String()
 		quick = app.Flag("quick", "Smoke run: the smallest cluster, a few scrapes of each kind, 2 ms per answer.").Bool()
-		slow  = app.Flag("slow-scrapes", "Scrapes of the slow JobManager pass (1-3 s per answer, one scrape per 15 s of real time); 0 leaves it out.").Default("12").Int()
+		slow  = app.Flag("slow-scrapes", "Scrapes of the slow JobManager pass (1-3 s per answer, one scrape per 15 s of real time); 0 leaves it out.").Default("20").Int()
 		sizes = app.Flag("sizes", "Only these sizes (a, b, c, d), comma-separated; all if empty.").String()
 	)
 	if _, err := app.Parse(args); err != nil {
