@@ -237,8 +237,8 @@ func handlers(ctx context.Context, f *flags, logger log.Logger) (*http.ServeMux,
 
 // landingPage links only what answers in this mode: the metrics and the
 // health check, and a form for /probe when it has something to scrape
-// (configured clusters or, when allowed, JobManager URLs). It shows no
-// profiling links: the exporter serves no /debug/pprof.
+// (configured clusters, URLs the target patterns admit or, when allowed,
+// any JobManager URL). It shows no profiling links: no /debug/pprof.
 func landingPage(metricsPath string, configured, allowURLs bool) (*web.LandingPageHandler, error) {
 	cfg := web.LandingConfig{
 		Name:        "Flink Exporter",
