@@ -63,14 +63,17 @@ func (c *checkpointsCollector) Update(s *Scrape, ch chan<- prometheus.Metric) er
 }
 
 func (c *checkpointsCollector) updateJob(s *Scrape, j flinkapi.JobOverview, ch chan<- prometheus.Metric) error {
+	js := s.state.Job(j.ID)
+	js.prefetchConfig(s, j.ID)
 	stats, err := s.Checkpoints(j.ID)
 	if flinkapi.IsNotFound(err) {
+		js.setCheckpointing(false)
 		return nil // checkpointing is not enabled, or the job just left
 	}
 	if err != nil {
 		return err
 	}
-	js := s.state.Job(j.ID)
+	js.setCheckpointing(true)
 	l := []string{j.ID, j.Name}
 
 	counter(ch, c.completed, float64(stats.Counts.Completed), l...)

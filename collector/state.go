@@ -132,8 +132,10 @@ type jobState struct {
 	config *flinkapi.CheckpointConfig
 	// configFetch is the configuration request in flight, if any.
 	configFetch *configFetch
-	vertices    []flinkapi.JobVertex
-	placement   map[string][]string
+	// noCheckpointing is set when /jobs/:jobid/checkpoints answered 404.
+	noCheckpointing bool
+	vertices        []flinkapi.JobVertex
+	placement       map[string][]string
 	// acks holds the job's acknowledgement analyses by kind
 	// (ackLatestCompleted, ackInProgress, ackLatestFailed).
 	acks map[string]*ackEntry
@@ -238,11 +240,11 @@ func (js *jobState) newRun() {
 }
 
 // checkpointConfig returns the job's checkpoint configuration, fetched
-// once per run. The request is the second of a chain (after
-// /jobs/:jobid/checkpoints), so on a slow JobManager it may still be in
-// flight at the scrape's deadline: it then goes on, for as long again as
-// the scrape had, and its answer, which holds for the whole run, is kept
-// for the next scrape instead of being thrown away.
+// once per run. On a slow JobManager the request may still be in flight at
+// the scrape's deadline: it then goes on, for as long again as the scrape
+// had, and its answer, which holds for the whole run, is kept for the next
+// scrape instead of being thrown away. prefetchConfig starts it beside
+// /jobs/:jobid/checkpoints, so that the two do not form a chain.
 func (js *jobState) checkpointConfig(s *Scrape, jobID string, counts flinkapi.CheckpointCounts) (*flinkapi.CheckpointConfig, error) {
 	js.mu.Lock()
 	js.observe(counts)
@@ -250,30 +252,7 @@ func (js *jobState) checkpointConfig(s *Scrape, jobID string, counts flinkapi.Ch
 		defer js.mu.Unlock()
 		return js.config, nil
 	}
-	f := js.configFetch
-	if f == nil {
-		f = &configFetch{done: make(chan struct{})}
-		js.configFetch = f
-		run := js.run
-		ctx, cancel := context.WithoutCancel(s.ctx), context.CancelFunc(func() {})
-		if deadline, ok := s.ctx.Deadline(); ok {
-			ctx, cancel = context.WithTimeout(ctx, 2*time.Until(deadline))
-		}
-		go func() {
-			defer cancel()
-			cfg, err := s.client.CheckpointConfig(ctx, jobID)
-			js.mu.Lock()
-			if err == nil && js.run == run {
-				js.config = cfg
-			}
-			if js.configFetch == f {
-				js.configFetch = nil
-			}
-			js.mu.Unlock()
-			f.cfg, f.err = cfg, err
-			close(f.done)
-		}()
-	}
+	f := js.startConfigFetch(s, jobID)
 	js.mu.Unlock()
 	select {
 	case <-f.done:
@@ -281,6 +260,60 @@ func (js *jobState) checkpointConfig(s *Scrape, jobID string, counts flinkapi.Ch
 	case <-s.ctx.Done():
 		return nil, fmt.Errorf("GET %s: %w (the answer is kept for the next scrape)", flinkapi.EndpointCheckpointConfig, s.ctx.Err())
 	}
+}
+
+// prefetchConfig starts fetching the job's checkpoint configuration when
+// it is not known yet, so that the request runs beside the job's
+// /checkpoints instead of after it: on a JobManager answering in seconds,
+// a chain of three requests (/jobs/overview, /checkpoints, /config) does
+// not fit a scrape. A job whose /checkpoints answered 404 (no
+// checkpointing) is not asked again until its run changes.
+func (js *jobState) prefetchConfig(s *Scrape, jobID string) {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	if js.config == nil && !js.noCheckpointing {
+		js.startConfigFetch(s, jobID)
+	}
+}
+
+// startConfigFetch returns the configuration request in flight, starting
+// one if there is none. The caller holds js.mu. An answer is kept only if
+// the run did not change while it was in flight.
+func (js *jobState) startConfigFetch(s *Scrape, jobID string) *configFetch {
+	if f := js.configFetch; f != nil {
+		return f
+	}
+	f := &configFetch{done: make(chan struct{})}
+	js.configFetch = f
+	run := js.run
+	ctx, cancel := context.WithoutCancel(s.ctx), context.CancelFunc(func() {})
+	if deadline, ok := s.ctx.Deadline(); ok {
+		ctx, cancel = context.WithTimeout(ctx, 2*time.Until(deadline))
+	}
+	go func() {
+		defer cancel()
+		cfg, err := s.client.CheckpointConfig(ctx, jobID)
+		js.mu.Lock()
+		if err == nil && js.run == run {
+			js.config = cfg
+		}
+		if js.configFetch == f {
+			js.configFetch = nil
+		}
+		js.mu.Unlock()
+		f.cfg, f.err = cfg, err
+		close(f.done)
+	}()
+	return f
+}
+
+// setCheckpointing records whether the job's /checkpoints answered (true)
+// or answered 404 (false): a job without checkpointing gets no
+// configuration prefetch.
+func (js *jobState) setCheckpointing(enabled bool) {
+	js.mu.Lock()
+	defer js.mu.Unlock()
+	js.noCheckpointing = !enabled
 }
 
 // configFetch is a checkpoint configuration request in flight; cfg and
