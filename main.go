@@ -36,6 +36,7 @@ import (
 	"github.com/flink-exporter/flink_exporter/diagnose"
 	"github.com/flink-exporter/flink_exporter/flinkapi"
 	"github.com/flink-exporter/flink_exporter/flinksim"
+	"github.com/flink-exporter/flink_exporter/internal/buildinfo"
 	"github.com/flink-exporter/flink_exporter/internal/demo"
 	"github.com/flink-exporter/flink_exporter/internal/logging"
 	"github.com/flink-exporter/flink_exporter/internal/scrapehttp"
@@ -50,7 +51,7 @@ const (
 )
 
 func main() {
-	fillVersion()
+	buildinfo.Fill()
 	os.Exit(run(os.Args[1:]))
 }
 

@@ -1,4 +1,6 @@
-package main
+// Package buildinfo fills in the version facts of the flink_exporter
+// binary that -ldflags did not set, from what the Go toolchain records.
+package buildinfo
 
 import (
 	"cmp"
@@ -7,11 +9,11 @@ import (
 	"github.com/prometheus/common/version"
 )
 
-// fillVersion fills in the build facts that -ldflags did not set (a go run,
+// Fill fills in the build facts that -ldflags did not set (a go run,
 // go build or go install build) from what the Go toolchain records in the
 // binary, so that --version, the landing page and
 // flink_exporter_build_info never show an empty version.
-func fillVersion() {
+func Fill() {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		ver, rev, date := buildFacts(bi)
 		version.Version = cmp.Or(version.Version, ver)
