@@ -255,3 +255,27 @@ func TestHealthy(t *testing.T) {
 		t.Fatalf("/-/healthy = %q", body)
 	}
 }
+
+// TestMainStaysThin: package main only parses flags, builds the logger and
+// wires handlers; the work lives in packages of its own (prober, config,
+// agent, collector, diagnose), as in node_exporter and blackbox_exporter.
+func TestMainStaysThin(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines += bytes.Count(b, []byte("\n"))
+	}
+	if lines >= 300 {
+		t.Errorf("package main holds %d lines of non-test code; keep it under 300 by moving work into a package", lines)
+	}
+}
