@@ -128,16 +128,3 @@ func HeartbeatAge(lastHeartbeatMs int64, now time.Time) (float64, bool) {
 	}
 	return max(0, float64(now.UnixMilli()-lastHeartbeatMs)/1000), true
 }
-
-// forEachTaskManager runs fn for every TaskManager concurrently; the REST
-// client bounds how many requests are in flight. It returns the errors
-// joined, each naming its TaskManager.
-func forEachTaskManager(tms []flinkapi.TaskManagerInfo, fn func(flinkapi.TaskManagerInfo) error) error {
-	errs := parallel(len(tms), func(i int) error {
-		if err := fn(tms[i]); err != nil {
-			return fmt.Errorf("taskmanager %s: %w", tms[i].ID, err)
-		}
-		return nil
-	})
-	return errors.Join(errs...)
-}
