@@ -91,7 +91,7 @@ func (c *Client) BaseURL() string {
 // the route template used for accounting ("/jobs/:jobid/checkpoints"), path
 // the concrete, escaped path.
 func (c *Client) get(ctx context.Context, endpoint, path string, query url.Values, out any) error {
-	if err := c.acquire(ctx); err != nil {
+	if err := c.acquire(ctx, endpoint); err != nil {
 		return fmt.Errorf("GET %s: %w", endpoint, err)
 	}
 	defer c.release(priorityOf(ctx))
@@ -166,11 +166,13 @@ func decodeAnswer(endpoint string, status int, body []byte, out any) (invalid bo
 	return false, nil
 }
 
-func (c *Client) acquire(ctx context.Context) error {
+// acquire takes a request slot for endpoint (a route template: the
+// limiter's lane) with the priority ctx carries.
+func (c *Client) acquire(ctx context.Context, endpoint string) error {
 	if c.slots == nil {
 		return nil
 	}
-	return c.slots.acquire(ctx, priorityOf(ctx))
+	return c.slots.acquire(ctx, priorityOf(ctx), endpoint)
 }
 
 func (c *Client) release(p Priority) {

@@ -2,6 +2,7 @@ package flinkapi
 
 import (
 	"context"
+	"slices"
 	"sync"
 )
 
@@ -41,24 +42,28 @@ func priorityOf(ctx context.Context) Priority {
 }
 
 // limiter bounds the requests in flight and hands freed slots out by
-// priority, first come first served within a priority. Detail requests
-// never take the last slot (when there are two or more): a request the
-// scrape needs now never waits for a detail answer already in flight.
+// priority and, within a priority, in turn between lanes: a lane is an
+// endpoint template ("/jobs/:jobid/checkpoints", "/taskmanagers"), first
+// come first served within it. So one collector's thousand per-job
+// requests never starve another collector's single request of the same
+// priority: each lane gets a slot in its turn. Detail requests never take
+// the last slot (when there are two or more): a request the scrape needs
+// now never waits for a detail answer already in flight.
 type limiter struct {
 	mu        sync.Mutex
 	free      int
 	detailMax int
 	inUse     [PriorityDetail + 1]int
-	// waiting holds, per priority, the waiters in arrival order; a waiter's
-	// channel is closed when it is given a slot.
-	waiting [PriorityDetail + 1][]chan struct{}
+	// waiting holds, per priority, the waiters by lane; a waiter's channel
+	// is closed when it is given a slot.
+	waiting [PriorityDetail + 1]lanes
 }
 
 func newLimiter(n int) *limiter { return &limiter{free: n, detailMax: max(1, n-1)} }
 
-// acquire takes a slot, waiting with priority p until one is free or ctx
-// ends.
-func (l *limiter) acquire(ctx context.Context, p Priority) error {
+// acquire takes a slot for a request of lane, waiting with priority p
+// until one is free or ctx ends.
+func (l *limiter) acquire(ctx context.Context, p Priority, lane string) error {
 	l.mu.Lock()
 	if l.next() == -1 && l.eligible(p) {
 		l.free--
@@ -67,7 +72,7 @@ func (l *limiter) acquire(ctx context.Context, p Priority) error {
 		return nil
 	}
 	ch := make(chan struct{})
-	l.waiting[p] = append(l.waiting[p], ch)
+	l.waiting[p].push(lane, ch)
 	l.mu.Unlock()
 	select {
 	case <-ch:
@@ -82,13 +87,13 @@ func (l *limiter) acquire(ctx context.Context, p Priority) error {
 			l.inUse[p]--
 			l.handOver()
 		default:
-			l.remove(p, ch)
+			l.waiting[p].remove(lane, ch)
 		}
 		return ctx.Err()
 	}
 }
 
-// release frees a slot of priority p and hands it to the first waiter of
+// release frees a slot of priority p and hands it to the next waiter of
 // the highest priority that may take it.
 func (l *limiter) release(p Priority) {
 	l.mu.Lock()
@@ -108,7 +113,7 @@ func (l *limiter) eligible(p Priority) bool {
 // when none may. The caller holds l.mu.
 func (l *limiter) next() Priority {
 	for p := range l.waiting {
-		if len(l.waiting[p]) > 0 && l.eligible(Priority(p)) {
+		if l.waiting[p].n > 0 && l.eligible(Priority(p)) {
 			return Priority(p)
 		}
 	}
@@ -123,8 +128,7 @@ func (l *limiter) handOver() {
 		if p < 0 {
 			return
 		}
-		close(l.waiting[p][0])
-		l.waiting[p] = l.waiting[p][1:]
+		close(l.waiting[p].pop())
 		l.free--
 		l.inUse[p]++
 	}
@@ -134,18 +138,67 @@ func (l *limiter) handOver() {
 func (l *limiter) queued() int {
 	n := 0
 	for _, q := range l.waiting {
-		n += len(q)
+		n += q.n
 	}
 	return n
 }
 
-// remove drops a waiter that gave up. The caller holds l.mu.
-func (l *limiter) remove(p Priority, ch chan struct{}) {
-	q := l.waiting[p]
-	for i, c := range q {
-		if c == ch {
-			l.waiting[p] = append(q[:i:i], q[i+1:]...)
-			return
-		}
+// lanes are the waiters of one priority, by lane, served in turn: pop
+// takes the oldest waiter of the lane whose turn it is, then moves the turn
+// on to the next lane with waiters.
+type lanes struct {
+	queues map[string][]chan struct{}
+	// ring is the lanes with waiters, in the order they came; turn indexes
+	// the lane served next.
+	ring []string
+	turn int
+	n    int
+}
+
+func (q *lanes) push(lane string, ch chan struct{}) {
+	if q.queues == nil {
+		q.queues = map[string][]chan struct{}{}
+	}
+	if len(q.queues[lane]) == 0 {
+		q.ring = append(q.ring, lane)
+	}
+	q.queues[lane] = append(q.queues[lane], ch)
+	q.n++
+}
+
+// pop returns the next waiter; q must not be empty.
+func (q *lanes) pop() chan struct{} {
+	q.turn %= len(q.ring)
+	lane := q.ring[q.turn]
+	w := q.queues[lane]
+	ch := w[0]
+	if len(w) == 1 {
+		delete(q.queues, lane)
+		q.ring = slices.Delete(q.ring, q.turn, q.turn+1)
+	} else {
+		q.queues[lane] = w[1:]
+		q.turn++
+	}
+	q.n--
+	return ch
+}
+
+// remove drops a waiter that gave up.
+func (q *lanes) remove(lane string, ch chan struct{}) {
+	w := q.queues[lane]
+	i := slices.Index(w, ch)
+	if i < 0 {
+		return
+	}
+	q.n--
+	if len(w) > 1 {
+		q.queues[lane] = slices.Delete(w, i, i+1)
+		return
+	}
+	delete(q.queues, lane)
+	j := slices.Index(q.ring, lane)
+	q.ring = slices.Delete(q.ring, j, j+1)
+	if j < q.turn {
+		q.turn--
 	}
 }

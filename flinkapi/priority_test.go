@@ -2,7 +2,9 @@ package flinkapi
 
 import (
 	"context"
+	"fmt"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
 )
@@ -28,13 +30,13 @@ func waitQueued(t *testing.T, l *limiter, n int) {
 func TestLimiterServesCoreBeforeDetail(t *testing.T) {
 	l := newLimiter(1)
 	ctx := context.Background()
-	if err := l.acquire(ctx, PriorityCore); err != nil {
+	if err := l.acquire(ctx, PriorityCore, "/overview"); err != nil {
 		t.Fatal(err)
 	}
 	order := make(chan string, 3)
 	start := func(name string, p Priority) {
 		go func() {
-			if err := l.acquire(ctx, p); err != nil {
+			if err := l.acquire(ctx, p, "/lane"); err != nil {
 				order <- "error " + name
 				return
 			}
@@ -69,12 +71,12 @@ func TestLimiterServesCoreBeforeDetail(t *testing.T) {
 
 func TestLimiterWaiterGivingUpKeepsSlots(t *testing.T) {
 	l := newLimiter(1)
-	if err := l.acquire(context.Background(), PriorityCore); err != nil {
+	if err := l.acquire(context.Background(), PriorityCore, "/overview"); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(WithPriority(context.Background(), PriorityDetail))
 	done := make(chan error)
-	go func() { done <- l.acquire(ctx, priorityOf(ctx)) }()
+	go func() { done <- l.acquire(ctx, priorityOf(ctx), "/lane") }()
 	waitQueued(t, l, 1)
 	cancel()
 	if err := <-done; err == nil {
@@ -101,17 +103,17 @@ func TestPriorityOf(t *testing.T) {
 func TestLimiterKeepsASlotForCore(t *testing.T) {
 	l := newLimiter(2)
 	ctx := context.Background()
-	if err := l.acquire(ctx, PriorityDetail); err != nil {
+	if err := l.acquire(ctx, PriorityDetail, "/lane"); err != nil {
 		t.Fatal(err)
 	}
 	got := make(chan Priority, 2)
 	go func() {
-		if l.acquire(ctx, PriorityDetail) == nil {
+		if l.acquire(ctx, PriorityDetail, "/lane") == nil {
 			got <- PriorityDetail
 		}
 	}()
 	waitQueued(t, l, 1)
-	if err := l.acquire(ctx, PriorityCore); err != nil {
+	if err := l.acquire(ctx, PriorityCore, "/overview"); err != nil {
 		t.Fatal(err)
 	}
 	l.mu.Lock()
@@ -123,5 +125,63 @@ func TestLimiterKeepsASlotForCore(t *testing.T) {
 	l.release(PriorityDetail)
 	if p := <-got; p != PriorityDetail {
 		t.Fatalf("got %v", p)
+	}
+}
+
+// TestLimiterServesLanesInTurn: a lane of many waiters (one collector's
+// per-job requests) does not starve a lane with one waiter of the same
+// priority (another collector's single request): lanes are served in turn.
+func TestLimiterServesLanesInTurn(t *testing.T) {
+	l := newLimiter(1)
+	ctx := context.Background()
+	if err := l.acquire(ctx, PriorityCore, "/overview"); err != nil {
+		t.Fatal(err)
+	}
+	order := make(chan string, 8)
+	start := func(name, lane string, queued int) {
+		go func() {
+			if err := l.acquire(ctx, PriorityCore, lane); err != nil {
+				order <- "error " + name
+				return
+			}
+			order <- name
+			l.release(PriorityCore)
+		}()
+		waitQueued(t, l, queued)
+	}
+	for i := range 5 {
+		start(fmt.Sprintf("checkpoints-%d", i), "/jobs/:jobid/checkpoints", i+1)
+	}
+	start("taskmanagers", "/taskmanagers", 6)
+	start("jobmanager", "/jobmanager/metrics", 7)
+	l.release(PriorityCore)
+	var got []string
+	for range 7 {
+		got = append(got, <-order)
+	}
+	want := []string{"checkpoints-0", "taskmanagers", "jobmanager", "checkpoints-1", "checkpoints-2", "checkpoints-3", "checkpoints-4"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("slots went to %v, want %v", got, want)
+	}
+}
+
+// TestLanesRemove: a waiter that gives up leaves its lane, and the turn
+// stays with the lane that was next.
+func TestLanesRemove(t *testing.T) {
+	var q lanes
+	a1, a2, b1, c1 := make(chan struct{}), make(chan struct{}), make(chan struct{}), make(chan struct{})
+	q.push("a", a1)
+	q.push("a", a2)
+	q.push("b", b1)
+	q.push("c", c1)
+	if q.pop() != a1 {
+		t.Fatal("first pop is not a's oldest")
+	}
+	q.remove("b", b1) // b was next; c takes its turn
+	if got := q.pop(); got != c1 {
+		t.Fatal("after b gave up, c is not next")
+	}
+	if got := q.pop(); got != a2 || q.n != 0 || len(q.ring) != 0 {
+		t.Fatalf("a's second waiter not last, or lanes left: n=%d ring=%v", q.n, q.ring)
 	}
 }
