@@ -113,6 +113,13 @@ func TestEveryMode(t *testing.T) {
 func runMode(t *testing.T, mode fakejm.Mode, want expectation) {
 	baseline := runtime.NumGoroutine()
 	cfg := fakejm.Config{}
+	// The size limit is what huge-body tests, not how fast 32 MiB pass
+	// through the race detector on a loaded machine: a 1 MiB limit against
+	// a 4 MiB body trips it well within the budget.
+	var maxBytes int64
+	if mode == fakejm.HugeBody {
+		cfg.HugeBytes, maxBytes = 4<<20, 1<<20
+	}
 	jm := fakejm.New(mode, cfg)
 	srv := httptest.NewServer(jm)
 
@@ -122,6 +129,7 @@ func runMode(t *testing.T, mode fakejm.Mode, want expectation) {
 		HTTPClient:            &http.Client{Transport: transport},
 		Instrumentation:       inst,
 		MaxConcurrentRequests: 4,
+		MaxResponseBytes:      maxBytes,
 	})
 	if err != nil {
 		t.Fatal(err)
