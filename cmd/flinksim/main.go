@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "flinksim: %v\n", err)
 		return 2
 	}
-	logger := log.With(log.NewLogfmtLogger(log.NewSyncWriter(stderr)), "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
+	logger := log.With(log.NewLogfmtLogger(log.NewSyncWriter(stderr)), "time", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
 
 	sim, err := flinksim.New(flinksim.Config{
 		FlinkVersion: *flinkVersion, Scenario: *scenario,
