@@ -5,15 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
+	"github.com/go-kit/log"
 
-	"github.com/flink-exporter/flink_exporter/flinksim"
+	internaldemo "github.com/flink-exporter/flink_exporter/internal/demo"
 )
 
 // Exit codes of the command.
@@ -73,7 +72,7 @@ func (c *Command) Selected(parsed string) bool { return parsed == c.clause.FullC
 func (c *Command) Run(ctx context.Context, flinkURL, demo string, timeout time.Duration, userAgent string, stdout, stderr io.Writer) int {
 	cfg := Config{URL: flinkURL, Job: *c.job, Window: *c.watch, Step: *c.step, Output: *c.output, Timeout: timeout, UserAgent: userAgent}
 	if demo != "" {
-		url, stop, err := serveDemo(demo)
+		url, stop, err := internaldemo.Start(demo, log.NewNopLogger())
 		if err != nil {
 			fmt.Fprintf(stderr, "flink_exporter diagnose: %v\n", err)
 			return ExitUnreadable
@@ -82,21 +81,6 @@ func (c *Command) Run(ctx context.Context, flinkURL, demo string, timeout time.D
 		cfg.URL = url
 	}
 	return Run(ctx, cfg, stdout, stderr)
-}
-
-// serveDemo serves a simulated cluster on a loopback port.
-func serveDemo(scenario string) (string, func(), error) {
-	sim, err := flinksim.New(flinksim.Config{Scenario: scenario})
-	if err != nil {
-		return "", nil, fmt.Errorf("demo simulator: %w", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, fmt.Errorf("demo simulator: listen: %w", err)
-	}
-	srv := &http.Server{Handler: sim.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln) //nolint:errcheck // ends with Close
-	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
