@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/go-kit/log/level"
@@ -61,14 +62,19 @@ type jobList struct {
 // per job id and, beyond maxJobs, the jobs that matter most. A JobManager
 // that lists a job twice would otherwise have it counted twice in
 // flink_cluster_jobs and its series sent twice, which fails the whole
-// gather; the duplicates and the jobs left out are logged once per scrape.
+// gather; the duplicates and the jobs left out are logged when they
+// change, not at every scrape.
 func (s *Scrape) fetchJobs() (*jobList, error) {
 	o, err := s.client.JobsOverview(s.ctx)
 	if err != nil {
 		return nil, err
 	}
 	jobs, dups := uniqueJobs(o.Jobs)
+	dupsCondition := ""
 	if len(dups) > 0 {
+		dupsCondition = fmt.Sprint(len(dups), dups[0])
+	}
+	if s.state.changed("duplicated_jobs", dupsCondition) {
 		level.Warn(s.logger).Log("msg", "/jobs/overview lists job ids more than once; each job is counted once, from its most recently modified entry", "url", s.client.BaseURL(), "duplicated_jobs", len(dups), "first_job_id", dups[0])
 	}
 	l := &jobList{byState: map[string]int{}, skipped: map[string]int{}}
@@ -76,7 +82,8 @@ func (s *Scrape) fetchJobs() (*jobList, error) {
 		l.byState[j.State]++
 	}
 	l.selected = selectJobs(jobs, s.maxJobs)
-	if left := len(jobs) - len(l.selected); left > 0 {
+	left := len(jobs) - len(l.selected)
+	if left > 0 {
 		kept := make(map[string]bool, len(l.selected))
 		for _, j := range l.selected {
 			kept[j.ID] = true
@@ -86,7 +93,13 @@ func (s *Scrape) fetchJobs() (*jobList, error) {
 				l.skipped[j.State]++
 			}
 		}
-		level.Warn(s.logger).Log("msg", "more jobs than --flink.max-jobs; running, failing and restarting jobs are read first, the rest are only counted", "url", s.client.BaseURL(), "jobs", len(jobs), "max_jobs", s.maxJobs, "skipped", left)
+	}
+	skippedCondition := ""
+	if left > 0 {
+		skippedCondition = fmt.Sprint(left)
+	}
+	if s.state.changed("skipped_jobs", skippedCondition) {
+		level.Warn(s.logger).Log("msg", "more jobs than --flink.max-jobs; running, failing and restarting jobs are read first, the rest are only counted (logged again when the number changes)", "url", s.client.BaseURL(), "jobs", len(jobs), "max_jobs", s.maxJobs, "skipped", left)
 	}
 	return l, nil
 }

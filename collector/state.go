@@ -36,6 +36,27 @@ type State struct {
 	identity string
 	// clock is what the exporter knows of the JobManager's clock.
 	clock jobManagerClock
+	// reported holds, by kind, the last condition a warning was logged
+	// for (changed reports whether to log again).
+	reported map[string]string
+}
+
+// changed reports whether the condition of a warning of the given kind
+// differs from the one last reported, and records it: a JobManager that
+// lists duplicates or too many jobs at every scrape is logged about once
+// per change, not once per scrape. An empty condition (the trouble went
+// away) is recorded without logging.
+func (st *State) changed(kind, condition string) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.reported == nil {
+		st.reported = map[string]string{}
+	}
+	if st.reported[kind] == condition {
+		return false
+	}
+	st.reported[kind] = condition
+	return condition != ""
 }
 
 // jobManagerClock is the JobManager's clock as an offset from the
