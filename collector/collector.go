@@ -215,14 +215,17 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 func (e *Exporter) CollectContext(ctx context.Context, ch chan<- prometheus.Metric) {
 	f, leader := e.join()
 	if leader {
-		e.run(ctx, f)
-	} else {
-		select {
-		case <-f.done:
-		case <-ctx.Done():
-			e.sendPartial(ctx, f, ch)
-			return
-		}
+		// The leader's metrics go out as they are made, so that the
+		// registry checks and sorts them while the scrape still waits for
+		// answers, not all at once at its end.
+		e.run(ctx, f, ch)
+		return
+	}
+	select {
+	case <-f.done:
+	case <-ctx.Done():
+		e.sendPartial(ctx, f, ch)
+		return
 	}
 	for _, m := range f.snapshot() {
 		ch <- m
@@ -317,11 +320,13 @@ func (e *Exporter) join() (f *flight, leader bool) {
 	return e.inflight, true
 }
 
-// run scrapes the cluster for flight f and hands the result to its
-// waiters. The scrape keeps the leader's deadline but not its
-// cancellation: a leader whose client went away must not fail the callers
-// still waiting.
-func (e *Exporter) run(ctx context.Context, f *flight) {
+// run scrapes the cluster for flight f, sending each metric to out (the
+// leader's channel) as it is made and keeping it for the waiters. The
+// scrape keeps the leader's deadline but not its cancellation: a leader
+// whose client went away must not fail the callers still waiting (its
+// registry reads out until Collect returns, so the sends never block
+// for good).
+func (e *Exporter) run(ctx context.Context, f *flight, out chan<- prometheus.Metric) {
 	deadline, ok := ctx.Deadline()
 	if !ok {
 		deadline = time.Now().Add(e.timeout)
@@ -340,6 +345,7 @@ func (e *Exporter) run(ctx context.Context, f *flight) {
 	go func() {
 		for m := range ch {
 			f.add(m)
+			out <- m
 		}
 		close(collected)
 	}()
