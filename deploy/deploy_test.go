@@ -418,14 +418,7 @@ func TestKustomization(t *testing.T) {
 // out in the kustomization's namespace, and the exporter's container with
 // the image of the images: entry.
 func TestKustomizeBuild(t *testing.T) {
-	resources, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), manifestDir)
-	if err != nil {
-		t.Fatalf("kustomize build %s: %v", manifestDir, err)
-	}
-	out, err := resources.AsYaml()
-	if err != nil {
-		t.Fatalf("kustomize build %s: %v", manifestDir, err)
-	}
+	rendered := renderKustomization(t, manifestDir)
 	m := loadManifests(t)
 	if len(m.kust.Images) != 1 {
 		t.Fatalf("kustomization.yaml has %d images: entries, want 1 (the exporter's)", len(m.kust.Images))
@@ -433,16 +426,8 @@ func TestKustomizeBuild(t *testing.T) {
 	image := m.kust.Images[0]
 	wantImage := cmp.Or(image.NewName, image.Name) + ":" + image.NewTag
 	images := 0
-	dec := yaml.NewDecoder(bytes.NewReader(out))
-	n := 0
-	for {
-		var o object
-		if err := dec.Decode(&o); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		n++
+	n := len(rendered)
+	for _, o := range rendered {
 		if o.Metadata.Namespace != m.kust.Namespace {
 			t.Errorf("rendered %s %s: namespace %q, want %q", o.Kind, o.Metadata.Name, o.Metadata.Namespace, m.kust.Namespace)
 		}
@@ -857,5 +842,30 @@ func TestDashboardConfigMapsAreCurrent(t *testing.T) {
 	}
 	if found != len(files) {
 		t.Errorf("%s holds %d dashboards, dashboards/ %d", dashboardsFile, found, len(files))
+	}
+}
+
+// renderKustomization renders the kustomization in dir in process with
+// kustomize's own library (krusty) and decodes every object it outputs.
+func renderKustomization(t *testing.T, dir string) []object {
+	t.Helper()
+	resources, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), dir)
+	if err != nil {
+		t.Fatalf("kustomize build %s: %v", dir, err)
+	}
+	out, err := resources.AsYaml()
+	if err != nil {
+		t.Fatalf("kustomize build %s: %v", dir, err)
+	}
+	var objects []object
+	dec := yaml.NewDecoder(bytes.NewReader(out))
+	for {
+		var o object
+		if err := dec.Decode(&o); errors.Is(err, io.EOF) {
+			return objects
+		} else if err != nil {
+			t.Fatalf("kustomize build %s: decode: %v", dir, err)
+		}
+		objects = append(objects, o)
 	}
 }

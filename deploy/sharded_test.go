@@ -1,10 +1,8 @@
 package deploy
 
 import (
-	"bytes"
-	"errors"
+	"cmp"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"os/exec"
@@ -20,8 +18,6 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/relabel"
 	"go.yaml.in/yaml/v3"
-	"sigs.k8s.io/kustomize/api/krusty"
-	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/flink-exporter/flink_exporter/collector"
 	"github.com/flink-exporter/flink_exporter/config"
@@ -197,29 +193,11 @@ func TestShardedKustomization(t *testing.T) {
 		t.Fatalf("%s/kustomization.yaml: namespace %q, %d images: entries; want a namespace and the exporter's image", shardedDir, s.kust.Namespace, len(s.kust.Images))
 	}
 
-	resources, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), dir)
-	if err != nil {
-		t.Fatalf("kustomize build %s: %v", dir, err)
-	}
-	out, err := resources.AsYaml()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rendered := renderKustomization(t, dir)
 	image := s.kust.Images[0]
-	wantImage := image.Name + ":" + image.NewTag
-	if image.NewName != "" {
-		wantImage = image.NewName + ":" + image.NewTag
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(out))
-	n := 0
-	for {
-		var o object
-		if err := dec.Decode(&o); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		n++
+	wantImage := cmp.Or(image.NewName, image.Name) + ":" + image.NewTag
+	n := len(rendered)
+	for _, o := range rendered {
 		if o.Metadata.Namespace != s.kust.Namespace {
 			t.Errorf("rendered %s %s: namespace %q, want %q", o.Kind, o.Metadata.Name, o.Metadata.Namespace, s.kust.Namespace)
 		}
