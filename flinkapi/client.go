@@ -80,6 +80,15 @@ func NewClient(baseURL string, opts Options) (*Client, error) {
 	return c, nil
 }
 
+// MaxConcurrentRequests returns the bound on requests in flight
+// (Options.MaxConcurrentRequests); 0 when unbounded.
+func (c *Client) MaxConcurrentRequests() int {
+	if c.slots == nil {
+		return 0
+	}
+	return c.slots.size
+}
+
 // BaseURL returns the JobManager's address without credentials.
 func (c *Client) BaseURL() string {
 	u := *c.base
@@ -91,8 +100,26 @@ func (c *Client) BaseURL() string {
 // the route template used for accounting ("/jobs/:jobid/checkpoints"), path
 // the concrete, escaped path.
 func (c *Client) get(ctx context.Context, endpoint, path string, query url.Values, out any) error {
+	resp, body, err := c.fetch(ctx, endpoint, path, query)
+	if err != nil {
+		return err
+	}
+	invalid, err := decodeAnswer(endpoint, resp.StatusCode, body, out)
+	if invalid {
+		c.inst.observeInvalid(endpoint)
+	}
+	// resp.Request is the request as the transport sent it, with the
+	// headers the authentication added.
+	return redactSent(err, resp.Request)
+}
+
+// fetch sends one request and reads its answer's body, holding a request
+// slot from before the request until the body is read: the slot bounds
+// what the JobManager serves at once, so it is free again while the answer
+// is decoded and checked.
+func (c *Client) fetch(ctx context.Context, endpoint, path string, query url.Values) (*http.Response, []byte, error) {
 	if err := c.acquire(ctx, endpoint); err != nil {
-		return fmt.Errorf("GET %s: %w", endpoint, err)
+		return nil, nil, fmt.Errorf("GET %s: %w", endpoint, err)
 	}
 	defer c.release(priorityOf(ctx))
 
@@ -101,7 +128,7 @@ func (c *Client) get(ctx context.Context, endpoint, path string, query url.Value
 	// escaped twice.
 	decoded, err := url.PathUnescape(path)
 	if err != nil {
-		return fmt.Errorf("GET %s: %w", endpoint, err)
+		return nil, nil, fmt.Errorf("GET %s: %w", endpoint, err)
 	}
 	u := *c.base
 	u.Path = c.base.Path + decoded
@@ -109,7 +136,7 @@ func (c *Client) get(ctx context.Context, endpoint, path string, query url.Value
 	u.RawQuery = query.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return fmt.Errorf("GET %s: %w", endpoint, stripURL(err))
+		return nil, nil, fmt.Errorf("GET %s: %w", endpoint, stripURL(err))
 	}
 	req.Header.Set("Accept", "application/json")
 	if c.userAgent != "" {
@@ -120,7 +147,7 @@ func (c *Client) get(ctx context.Context, endpoint, path string, query url.Value
 	resp, err := c.http.Do(req)
 	if err != nil {
 		c.inst.observe(endpoint, "error", time.Since(start))
-		return fmt.Errorf("GET %s: %w", endpoint, redactTokenError(stripURL(err)))
+		return nil, nil, fmt.Errorf("GET %s: %w", endpoint, redactTokenError(stripURL(err)))
 	}
 	defer resp.Body.Close()
 	body, readErr := readLimited(resp.Body, c.maxBytes)
@@ -132,15 +159,9 @@ func (c *Client) get(ctx context.Context, endpoint, path string, query url.Value
 		if errors.Is(readErr, ErrResponseTooLarge) || errors.Is(readErr, io.ErrUnexpectedEOF) {
 			c.inst.observeInvalid(endpoint)
 		}
-		return fmt.Errorf("GET %s: read body: %w", endpoint, stripURL(readErr))
+		return nil, nil, fmt.Errorf("GET %s: read body: %w", endpoint, stripURL(readErr))
 	}
-	invalid, err := decodeAnswer(endpoint, resp.StatusCode, body, out)
-	if invalid {
-		c.inst.observeInvalid(endpoint)
-	}
-	// resp.Request is the request as the transport sent it, with the
-	// headers the authentication added.
-	return redactSent(err, resp.Request)
+	return resp, body, nil
 }
 
 // decodeAnswer decodes one answer of endpoint: a 2xx JSON body into out,

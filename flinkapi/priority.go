@@ -51,6 +51,7 @@ func priorityOf(ctx context.Context) Priority {
 // now never waits for a detail answer already in flight.
 type limiter struct {
 	mu        sync.Mutex
+	size      int
 	free      int
 	detailMax int
 	inUse     [PriorityDetail + 1]int
@@ -59,7 +60,7 @@ type limiter struct {
 	waiting [PriorityDetail + 1]lanes
 }
 
-func newLimiter(n int) *limiter { return &limiter{free: n, detailMax: max(1, n-1)} }
+func newLimiter(n int) *limiter { return &limiter{size: n, free: n, detailMax: max(1, n-1)} }
 
 // acquire takes a slot for a request of lane, waiting with priority p
 // until one is free or ctx ends.
