@@ -62,6 +62,15 @@ func (c *checkpointsCollector) Update(s *Scrape, ch chan<- prometheus.Metric) er
 	return forEachJob(jobs, func(j flinkapi.JobOverview) error { return c.updateJob(s, j, ch) })
 }
 
+// prefetchJobs asks each job's /jobs/:jobid/checkpoints before the
+// collectors run.
+func (c *checkpointsCollector) prefetchJobs(s *Scrape, jobs []flinkapi.JobOverview) {
+	parallel(len(jobs), func(i int) error {
+		_, err := s.Checkpoints(jobs[i].ID)
+		return err
+	})
+}
+
 func (c *checkpointsCollector) updateJob(s *Scrape, j flinkapi.JobOverview, ch chan<- prometheus.Metric) error {
 	js := s.state.Job(j.ID)
 	js.prefetchConfig(s, j.ID)

@@ -370,19 +370,28 @@ func (e *Exporter) scrapeOnce(ctx context.Context, ch chan<- prometheus.Metric) 
 func (e *Exporter) scrape(ctx context.Context, ch chan<- prometheus.Metric) {
 	e.gate.enter()
 	defer e.gate.leave()
+	// Cancelled when the scrape ends, so that prefetches still in flight
+	// after failed core requests end with it.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	s := newScrape(ctx, e.client, e.state, e.now(), e.logger)
 	s.metricsTTL = e.metricsTTL
 	s.maxJobs = e.maxJobs
 	s.clock = e.now
+	s.background, s.gate = e.background, &e.gate
+	var pre prefetches
+	defer pre.wait()
+	e.prefetchCluster(s, &pre)
 	if err := s.core(); err != nil {
 		level.Error(e.logger).Log("msg", "Flink JobManager did not answer the core requests; all collectors skipped", "url", e.client.BaseURL(), "err", logText(err))
 		e.sendDown(ch)
+		cancel()
 		return
 	}
+	e.prefetchJobs(s, &pre)
 	ch <- prometheus.MustNewConstMetric(e.up, prometheus.GaugeValue, 1)
 
 	s.round, s.late = e.startRound(ctx)
-	s.background, s.gate = e.background, &e.gate
 	if s.round != nil {
 		defer s.round.seal()
 	}

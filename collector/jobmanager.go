@@ -23,13 +23,24 @@ func newJobManagerCollector() Collector {
 }
 
 func (c *jobManagerCollector) Update(s *Scrape, ch chan<- prometheus.Metric) error {
-	values, err := s.state.metrics.values(s, jobManagerKey, c.process.metrics, metricSource{
-		list: s.client.JobManagerMetricIDs,
-		get:  s.client.JobManagerMetrics,
-	})
+	values, err := c.values(s)
 	if err != nil {
 		return err
 	}
 	c.process.emit(ch, values)
 	return nil
+}
+
+// prefetchCluster reads the JobManager's metrics beside the core requests.
+func (c *jobManagerCollector) prefetchCluster(s *Scrape) { _, _ = c.values(s) }
+
+// values reads the JobManager's metrics once per scrape: from the cache
+// while fresh, else with one ?get= request.
+func (c *jobManagerCollector) values(s *Scrape) (map[string]float64, error) {
+	return s.jobManagerMetrics.do("", func() (map[string]float64, error) {
+		return s.state.metrics.values(s, jobManagerKey, c.process.metrics, metricSource{
+			list: s.client.JobManagerMetricIDs,
+			get:  s.client.JobManagerMetrics,
+		})
+	})
 }

@@ -46,6 +46,9 @@ type Scrape struct {
 	jobs         memo[*jobList]
 	taskManagers memo[*flinkapi.TaskManagersInfo]
 	checkpoints  memo[*flinkapi.CheckpointingStatistics]
+	// jobManagerMetrics is the JobManager's metric values, read once per
+	// scrape (a prefetch and the collector share it).
+	jobManagerMetrics memo[map[string]float64]
 }
 
 func newScrape(ctx context.Context, client *flinkapi.Client, state *State, now time.Time, logger log.Logger) *Scrape {

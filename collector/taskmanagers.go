@@ -34,6 +34,9 @@ func newTaskManagersCollector() Collector {
 	return c
 }
 
+// prefetchCluster reads /taskmanagers beside the core requests.
+func (c *taskManagersCollector) prefetchCluster(s *Scrape) { _, _ = s.TaskManagers() }
+
 func (c *taskManagersCollector) Update(s *Scrape, ch chan<- prometheus.Metric) error {
 	info, err := s.TaskManagers()
 	if err != nil {
