@@ -104,7 +104,18 @@ func (c *checkpointAcksCollector) Update(s *Scrape, ch chan<- prometheus.Metric)
 		return err
 	}
 	plans := make([]ackPlan, len(jobs))
-	errs := parallel(len(jobs), func(i int) error { return plans[i].prepare(s, jobs[i]) })
+	// Refreshed in the background, nothing this scrape refreshes changes
+	// what it exports (the refreshes complete into the State for the next
+	// scrape): each job's analyses go out as soon as its checkpoints came,
+	// not after the last job's.
+	early := s.background
+	errs := parallel(len(jobs), func(i int) error {
+		err := plans[i].prepare(s, jobs[i])
+		if early && plans[i].js != nil {
+			c.emit(s, &plans[i], ch)
+		}
+		return err
+	})
 
 	var cands []refreshCandidate
 	type targetRef struct{ plan, target int }
@@ -164,7 +175,7 @@ func (c *checkpointAcksCollector) Update(s *Scrape, ch chan<- prometheus.Metric)
 	}
 
 	for i := range plans {
-		if p := &plans[i]; p.js != nil {
+		if p := &plans[i]; p.js != nil && !early {
 			c.emit(s, p, ch)
 		}
 	}
