@@ -30,6 +30,10 @@ const maxCatchUp = 100
 //   - unchanged: the same Exporter with the clock frozen, first scraped
 //     until a scrape asks nothing per vertex (it caught up with what the
 //     last warm scrape left for later), then z.Unchanged more times.
+//
+// After each step of the clock the simulator catches up (Simulator.CatchUp)
+// before the scrape is timed, as a JobManager running in real time would
+// have over those 15 s.
 func measureInProcess(ctx context.Context, z Size, lat time.Duration) (*Result, error) {
 	clock := flinksim.NewManualClock(time.UnixMilli(1_750_000_000_000))
 	sim, err := flinksim.New(flinksim.Config{
@@ -56,6 +60,7 @@ func measureInProcess(ctx context.Context, z Size, lat time.Duration) (*Result, 
 	var reg *prometheus.Registry
 	for range max(z.Cold, 1) {
 		clock.Advance(interval)
+		sim.CatchUp()
 		if reg, err = t.exporter(); err != nil {
 			return nil, err
 		}
@@ -69,6 +74,7 @@ func measureInProcess(ctx context.Context, z Size, lat time.Duration) (*Result, 
 	}
 	for range z.warmScrapes(lat) {
 		clock.Advance(interval)
+		sim.CatchUp()
 		if _, err := m.scrape(ctx, reg, &r.Warm); err != nil {
 			return nil, fmt.Errorf("warm scrape: %w", err)
 		}
