@@ -21,7 +21,7 @@ import (
 // refreshed within the scrape's refresh budget (refresh.go).
 type backPressureCollector struct {
 	descSet
-	backPressured, busy, idle, level *prometheus.Desc
+	backPressured, busy, idle, level, age *prometheus.Desc
 }
 
 // backPressureLevels are the values of the level label.
@@ -37,6 +37,7 @@ func newBackPressureCollector() Collector {
 	c.backPressured = c.add("job_vertex", "backpressured_ratio_max", "Largest fraction of time a subtask of the vertex was back-pressured, from "+src+" backPressuredTimeMsPerSecond / 1000"+fallback+".", vertexLabels...)
 	c.busy = c.add("job_vertex", "busy_ratio_max", "Largest fraction of time a subtask of the vertex was busy, from "+src+" busyTimeMsPerSecond / 1000"+fallback+".", vertexLabels...)
 	c.idle = c.add("job_vertex", "idle_ratio_max", "Largest fraction of time a subtask of the vertex was idle, from "+src+" idleTimeMsPerSecond / 1000"+fallback+".", vertexLabels...)
+	c.age = c.add("job_vertex", "backpressure_age_seconds", "Seconds since the vertex's other back-pressure series were read, on the exporter's clock: below the metrics TTL while fresh, more while the vertex waits its turn in the refresh budget or its refresh is cut short by the refresh round's time limit; a refresh that fails drops them.", vertexLabels...)
 	c.level = c.add("job_vertex", "backpressure_level", "1 for the vertex's back-pressure level and 0 for the others: Flink's thresholds (ok <= 0.1 < low <= 0.5 < high) on the largest back-pressured ratio.", append(append([]string{}, vertexLabels...), "level")...)
 	return c
 }
@@ -133,6 +134,7 @@ func (c *backPressureCollector) Update(s *Scrape, ch chan<- prometheus.Metric) e
 		for _, v := range p.vertices {
 			if e, ok := p.entries[v.ID]; ok && e.ready {
 				c.emit(ch, e.p, p.job.ID, p.job.Name, v.ID, v.Name)
+				gauge(ch, c.age, max(0, now.Sub(e.read).Seconds()), p.job.ID, p.job.Name, v.ID, v.Name)
 			}
 		}
 	}
@@ -188,7 +190,7 @@ func (p *pressurePlan) refresh(ctx context.Context, s *Scrape, k int, expires ti
 		}
 		return pressureEntry{}, fmt.Errorf("vertex %s (%s): %w", v.ID, v.Name, err)
 	}
-	e := pressureEntry{p: pr, ready: ready, expires: expires}
+	e := pressureEntry{p: pr, ready: ready, expires: expires, read: s.clockNow()}
 	p.js.storePressure(v.ID, &e)
 	return e, nil
 }
@@ -329,12 +331,14 @@ func maxKnown(a, b float64) float64 {
 	return max(a, b)
 }
 
-// pressureEntry is a vertex's back-pressure as last read; ready is false
-// while Flink had nothing yet. It is due for a refresh from expires on.
+// pressureEntry is a vertex's back-pressure as last read, at read on the
+// exporter's clock; ready is false while Flink had nothing yet. It is due
+// for a refresh from expires on.
 type pressureEntry struct {
 	p       VertexPressure
 	ready   bool
 	expires time.Time
+	read    time.Time
 }
 
 // pressureSnapshot returns the job's vertices, loaded once per run, and

@@ -17,11 +17,11 @@ import "github.com/flink-exporter/flink_exporter/flinkapi"
 //	jobs              12·Ja                              (11 states + start time)
 //	checkpoints       36·J                               (25 + 11 failure reasons, unseen included)
 //	checkpoint_acks   J·(24·V + 4·T + 12)                (3 analyses; per TaskManager: at most min(T, V·parallelism) per job)
-//	taskmanagers      T·(13 + 2·G)   + T·(6 + 2·I)       (second term with system metrics only)
-//	jobmanager        10 + 2·G       + 6 + 2·I           (idem)
-//	backpressure      6·V·Jr ≤ 6·V·Ja                    (3 ratios + 3 levels per vertex)
+//	taskmanagers      T·(14 + 2·G)   + T·(6 + 2·I)       (second term with system metrics only)
+//	jobmanager        11 + 2·G       + 6 + 2·I           (idem)
+//	backpressure      7·V·Jr ≤ 7·V·Ja                    (3 ratios + 3 levels + age per vertex)
 //
-// in all 52 + 2·G + 12·Ja + 6·V·Jr + J·(48 + 24·V + 4·T) + T·(13 + 2·G)
+// in all 53 + 2·G + 12·Ja + 7·V·Jr + J·(48 + 24·V + 4·T) + T·(14 + 2·G)
 // series, plus (T + 1)·(6 + 2·I) with system metrics. No series is labelled
 // with a subtask index, a checkpoint id or an attempt. The client's own
 // flink_exporter_rest_* series are bounded by the endpoint templates and
@@ -71,9 +71,9 @@ func SeriesBounds(z ClusterSize) map[string]int {
 		"jobs":            (len(flinkapi.JobStates()) + 1) * z.Jobs,
 		"checkpoints":     (25 + len(FailureReasons())) * z.CheckpointedJobs,
 		"checkpoint_acks": z.CheckpointedJobs * (24*z.Vertices + 4*z.TaskManagers + 12),
-		"taskmanagers":    z.TaskManagers * (13 + 2*z.GarbageCollectors + system),
-		"jobmanager":      10 + 2*z.GarbageCollectors + system,
-		"backpressure":    6 * z.Vertices * z.RunningJobs,
+		"taskmanagers":    z.TaskManagers * (14 + 2*z.GarbageCollectors + system),
+		"jobmanager":      11 + 2*z.GarbageCollectors + system,
+		"backpressure":    7 * z.Vertices * z.RunningJobs,
 	}
 }
 

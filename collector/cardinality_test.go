@@ -72,7 +72,7 @@ func TestSeriesBounds(t *testing.T) {
 			}
 			// The closed form of the doc comment.
 			J, Jr, Ja, V, T, G, I := size.CheckpointedJobs, size.RunningJobs, size.Jobs, size.Vertices, size.TaskManagers, size.GarbageCollectors, size.NetworkInterfaces
-			closed := 52 + 2*G + 12*Ja + 6*V*Jr + J*(48+24*V+4*T) + T*(13+2*G)
+			closed := 53 + 2*G + 12*Ja + 7*V*Jr + J*(48+24*V+4*T) + T*(14+2*G)
 			if size.SystemMetrics {
 				closed += (T + 1) * (6 + 2*I)
 			}

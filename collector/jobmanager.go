@@ -27,7 +27,7 @@ func (c *jobManagerCollector) Update(s *Scrape, ch chan<- prometheus.Metric) err
 	if err != nil {
 		return err
 	}
-	c.process.emit(ch, values)
+	c.process.emit(ch, values, s.Now())
 	return nil
 }
 
@@ -36,8 +36,8 @@ func (c *jobManagerCollector) prefetchCluster(s *Scrape) { _, _ = c.values(s) }
 
 // values reads the JobManager's metrics once per scrape: from the cache
 // while fresh, else with one ?get= request.
-func (c *jobManagerCollector) values(s *Scrape) (map[string]float64, error) {
-	return s.jobManagerMetrics.do("", func() (map[string]float64, error) {
+func (c *jobManagerCollector) values(s *Scrape) (processReading, error) {
+	return s.jobManagerMetrics.do("", func() (processReading, error) {
 		return s.state.metrics.values(s, jobManagerKey, c.process.metrics, metricSource{
 			list: s.client.JobManagerMetricIDs,
 			get:  s.client.JobManagerMetrics,

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -139,6 +140,7 @@ type processDescs struct {
 	metrics                                    []processMetric
 	descs                                      []*prometheus.Desc // by index of metrics
 	gcCollections, gcTime, netReceive, netSend *prometheus.Desc
+	age                                        *prometheus.Desc
 }
 
 // newProcessDescs builds the descriptors of the JVM, host and extra
@@ -156,13 +158,19 @@ func newProcessDescs(d *descSet, subsystem, endpoint string, extra []processMetr
 	p.gcTime = d.add(subsystem, "jvm_gc_time_seconds_total", "Time spent by each garbage collector of the JVM, from "+endpoint+" Status.JVM.GarbageCollector.<gc>.Time (milliseconds; the All group of Flink 1.19+ left out).", gcLabels...)
 	p.netReceive = d.add(subsystem, "system_network_receive_bytes_per_second", "Bytes per second the host received on the interface, from "+endpoint+" System.Network.<interface>.ReceiveRate (metrics.system-resource only).", netLabels...)
 	p.netSend = d.add(subsystem, "system_network_send_bytes_per_second", "Bytes per second the host sent on the interface, from "+endpoint+" System.Network.<interface>.SendRate (metrics.system-resource only).", netLabels...)
+	p.age = d.add(subsystem, "metrics_age_seconds", "Seconds since the values of the other series from "+endpoint+" were read, on the exporter's clock: below the metrics TTL while fresh, more while their refresh waits for the refresh round or is cut short by its time limit; a refresh that fails drops them all.", labels...)
 	return p
 }
 
-// emit sends the series of one process from its metric values by id.
-// Missing, NaN and (where Flink means "unknown") negative values send
-// nothing.
-func (p processDescs) emit(ch chan<- prometheus.Metric, values map[string]float64, labels ...string) {
+// emit sends the series of one process from a reading, with the
+// reading's age at now. Missing, NaN and (where Flink means "unknown")
+// negative values send nothing; a reading without values sends no age.
+func (p processDescs) emit(ch chan<- prometheus.Metric, r processReading, now time.Time, labels ...string) {
+	values := r.values
+	if values == nil {
+		return
+	}
+	gauge(ch, p.age, max(0, now.Sub(r.read).Seconds()), labels...)
 	for i, m := range p.metrics {
 		v, ok := values[m.id]
 		if !ok || math.IsNaN(v) || (m.nonNegative && v < 0) {

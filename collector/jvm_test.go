@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -92,7 +93,8 @@ type processCollector struct {
 }
 
 func (c *processCollector) Collect(ch chan<- prometheus.Metric) {
-	c.process.emit(ch, c.values, c.labels...)
+	now := time.Unix(1_750_000_000, 0)
+	c.process.emit(ch, processReading{values: c.values, read: now.Add(-7 * time.Second)}, now, c.labels...)
 }
 
 // decodeMetrics decodes an unaggregated answer as Flink sends it (values
@@ -151,6 +153,9 @@ flink_taskmanager_managed_memory_total_bytes{tm_id="tm-1"} 4096
 # HELP flink_taskmanager_managed_memory_used_bytes Flink managed memory in use (RocksDB, sorting, batch operators), from /taskmanagers/:taskmanagerid/metrics Status.Flink.Memory.Managed.Used.
 # TYPE flink_taskmanager_managed_memory_used_bytes gauge
 flink_taskmanager_managed_memory_used_bytes{tm_id="tm-1"} 1024
+# HELP flink_taskmanager_metrics_age_seconds Seconds since the values of the other series from /taskmanagers/:taskmanagerid/metrics were read, on the exporter's clock: below the metrics TTL while fresh, more while their refresh waits for the refresh round or is cut short by its time limit; a refresh that fails drops them all.
+# TYPE flink_taskmanager_metrics_age_seconds gauge
+flink_taskmanager_metrics_age_seconds{tm_id="tm-1"} 7
 `,
 		},
 		{
@@ -175,6 +180,9 @@ flink_jobmanager_jvm_gc_collections_total{gc="ZGC_Pauses"} 9
 # TYPE flink_jobmanager_jvm_gc_time_seconds_total counter
 flink_jobmanager_jvm_gc_time_seconds_total{gc="ZGC_Cycles"} 0.09
 flink_jobmanager_jvm_gc_time_seconds_total{gc="ZGC_Pauses"} 0.002
+# HELP flink_jobmanager_metrics_age_seconds Seconds since the values of the other series from /jobmanager/metrics were read, on the exporter's clock: below the metrics TTL while fresh, more while their refresh waits for the refresh round or is cut short by its time limit; a refresh that fails drops them all.
+# TYPE flink_jobmanager_metrics_age_seconds gauge
+flink_jobmanager_metrics_age_seconds 7
 # HELP flink_jobmanager_system_cpu_iowait_ratio Fraction of the host's CPU time waiting for IO, from /jobmanager/metrics System.CPU.IOWait.
 # TYPE flink_jobmanager_system_cpu_iowait_ratio gauge
 flink_jobmanager_system_cpu_iowait_ratio 0.02

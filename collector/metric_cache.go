@@ -38,29 +38,38 @@ type metricCache struct {
 
 // processMetrics is what the cache holds for one process. mu is held
 // during a fetch, so that one process is read once at a time; vmu guards
-// the values alone, so that a scrape reads them without waiting for a
+// the reading alone, so that a scrape reads it without waiting for a
 // fetch in flight.
 type processMetrics struct {
 	mu  sync.Mutex
 	ids []string
 
 	vmu     sync.Mutex
-	values  map[string]float64
+	last    processReading
 	expires time.Time
 }
 
-// cached returns the values held and whether they are fresh at now.
-func (p *processMetrics) cached(now time.Time) (map[string]float64, bool) {
-	p.vmu.Lock()
-	defer p.vmu.Unlock()
-	return p.values, p.values != nil && now.Before(p.expires)
+// processReading is one read of a process's metric values, by id, and
+// when it was made on the exporter's clock; values is nil when there is
+// none.
+type processReading struct {
+	values map[string]float64
+	read   time.Time
 }
 
-// store holds values until expires; nil drops what was held.
-func (p *processMetrics) store(values map[string]float64, expires time.Time) {
+// cached returns the reading held and whether it is fresh at now.
+func (p *processMetrics) cached(now time.Time) (processReading, bool) {
 	p.vmu.Lock()
 	defer p.vmu.Unlock()
-	p.values, p.expires = values, expires
+	return p.last, p.last.values != nil && now.Before(p.expires)
+}
+
+// store holds r until expires; a reading without values drops what was
+// held.
+func (p *processMetrics) store(r processReading, expires time.Time) {
+	p.vmu.Lock()
+	defer p.vmu.Unlock()
+	p.last, p.expires = r, expires
 }
 
 // metricSource reads one process's metrics: list gives every id without
@@ -101,19 +110,19 @@ func (c *metricCache) forgetTaskManagers(keep []string) {
 	}
 }
 
-// values returns the process's metric values: the cached answer while it is
-// younger than the TTL, else one ?get= request for the chosen ids, within
-// the scrape's context (refresh).
-func (c *metricCache) values(s *Scrape, key string, fixed []processMetric, src metricSource) (map[string]float64, error) {
-	if v, fresh := c.entry(key).cached(s.Now()); fresh {
-		return v, nil
+// values returns the process's metric values: the cached reading while it
+// is younger than the TTL, else one ?get= request for the chosen ids,
+// within the scrape's context (refresh).
+func (c *metricCache) values(s *Scrape, key string, fixed []processMetric, src metricSource) (processReading, error) {
+	if r, fresh := c.entry(key).cached(s.Now()); fresh {
+		return r, nil
 	}
 	return c.refresh(s.ctx, s, key, fixed, src)
 }
 
-// peek returns the process's values as last read, also past the TTL (the
-// caller decides), and whether they are fresh.
-func (c *metricCache) peek(key string, now time.Time) (map[string]float64, bool) {
+// peek returns the process's reading as last made, also past the TTL (the
+// caller decides), and whether it is fresh.
+func (c *metricCache) peek(key string, now time.Time) (processReading, bool) {
 	return c.entry(key).cached(now)
 }
 
@@ -124,28 +133,30 @@ func (c *metricCache) peek(key string, now time.Time) (map[string]float64, bool)
 // JVM's CPU load (a restarted JobManager's store, whose ids may differ). A
 // store that is not filled yet gives no values and no error, and nothing
 // is cached.
-func (c *metricCache) refresh(ctx context.Context, s *Scrape, key string, fixed []processMetric, src metricSource) (map[string]float64, error) {
+func (c *metricCache) refresh(ctx context.Context, s *Scrape, key string, fixed []processMetric, src metricSource) (processReading, error) {
 	p := c.entry(key)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := s.Now()
-	if v, fresh := p.cached(now); fresh {
-		return v, nil // read by another scrape meanwhile
+	if r, fresh := p.cached(now); fresh {
+		return r, nil // read by another scrape meanwhile
 	}
 	values, err := p.fetch(ctx, fixed, src)
 	if err != nil && s.background && ctx.Err() != nil {
 		// A background refresh cut short by its round's bound is no
-		// failure of the endpoint: what was read stays.
-		return nil, err
+		// failure of the endpoint: what was read stays, and its age
+		// (flink_*_metrics_age_seconds) grows.
+		return processReading{}, err
 	}
+	r := processReading{values: values, read: s.clockNow()}
 	if err != nil || values == nil || (s.metricsTTL <= 0 && !s.background) {
-		p.store(nil, time.Time{})
-		return values, err
+		p.store(processReading{}, time.Time{})
+		return r, err
 	}
 	// Without a TTL, a background refresh still keeps what it read for the
 	// next scrape to export, due again at once.
-	p.store(values, now.Add(max(s.metricsTTL, 0)))
-	return values, nil
+	p.store(r, now.Add(max(s.metricsTTL, 0)))
+	return r, nil
 }
 
 // fetch reads the values of the chosen ids, choosing them first when

@@ -48,7 +48,7 @@ type Scrape struct {
 	checkpoints  memo[*flinkapi.CheckpointingStatistics]
 	// jobManagerMetrics is the JobManager's metric values, read once per
 	// scrape (a prefetch and the collector share it).
-	jobManagerMetrics memo[map[string]float64]
+	jobManagerMetrics memo[processReading]
 }
 
 func newScrape(ctx context.Context, client *flinkapi.Client, state *State, now time.Time, logger log.Logger) *Scrape {

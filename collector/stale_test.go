@@ -1,6 +1,12 @@
 package collector
 
 import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -85,5 +91,105 @@ func TestCachedValuesDropWhenTheEndpointFails(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestValuesKeptPastTheirTTLShowTheirAge: a background refresh cut short by
+// the refresh round's time limit is no failure of the endpoint, so the
+// back-pressure and TaskManager values read before stay, past their TTL.
+// They are then served with their age, never as current: the age series
+// grow with every scrape whose refresh is cut short, and fall to 0 once a
+// refresh reads them again.
+func TestValuesKeptPastTheirTTLShowTheirAge(t *testing.T) {
+	clock := flinksim.NewManualClock(time.UnixMilli(1_750_000_000_000))
+	sim, err := flinksim.New(flinksim.Config{Jobs: 1, Vertices: 2, Parallelism: 2, TaskManagers: 2, Clock: clock.Now, Seed: 1,
+		Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(30 * time.Second)
+	h := sim.Handler()
+	var hang atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hang.Load() && (strings.HasSuffix(r.URL.Path, "/subtasks/metrics") || strings.HasPrefix(r.URL.Path, "/taskmanagers/")) {
+			<-r.Context().Done()
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	client, err := flinkapi.NewClient(srv.URL, flinkapi.Options{MaxConcurrentRequests: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewExporter(Config{Client: client, Now: clock.Now, Timeout: 30 * time.Second, MetricsTTL: DefaultMetricsTTL,
+		BackgroundRefresh: true, RefreshTimeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	scrape := func() map[string]series {
+		t.Helper()
+		got := gatherSeries(t, e)
+		if err := e.WaitRefreshed(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	// ages returns, per age series, its only value across its series, and
+	// checks that the values it dates are there.
+	ages := func(got map[string]series, when string) map[string]float64 {
+		t.Helper()
+		out := map[string]float64{}
+		for age, dated := range map[string]string{
+			"flink_job_vertex_backpressure_age_seconds": "flink_job_vertex_busy_ratio_max",
+			"flink_taskmanager_metrics_age_seconds":     "flink_taskmanager_jvm_heap_used_bytes",
+		} {
+			if n, want := len(got[dated]), len(got[age]); n == 0 || n != want {
+				t.Fatalf("%s: %d %s series for %d %s series", when, n, dated, want, age)
+			}
+			seen := map[float64]bool{}
+			for _, v := range got[age] {
+				seen[v] = true
+				out[age] = v
+			}
+			if len(seen) != 1 {
+				t.Errorf("%s: %s differs between series: %v", when, age, got[age])
+			}
+		}
+		return out
+	}
+
+	scrape() // first scrape: the round reads every value
+	got := scrape()
+	for age, v := range ages(got, "read by the first round") {
+		if v != 0 {
+			t.Errorf("right after the read: %s = %v, want 0", age, v)
+		}
+	}
+
+	hang.Store(true)
+	for n, want := range []float64{15, 30, 45} {
+		clock.Advance(15 * time.Second)
+		got := scrape()
+		for age, v := range ages(got, fmt.Sprintf("refresh %d cut short", n+1)) {
+			if v != want {
+				t.Errorf("%d scrapes whose refresh was cut short: %s = %v, want %v", n+1, age, v, want)
+			}
+		}
+		for _, c := range []string{"backpressure", "taskmanagers"} {
+			if v := got["flink_exporter_scrape_collector_success"].withLabel("collector="+c).one(t, c); v != 1 {
+				t.Errorf("collector %s success %v: a refresh cut short by the round is no failure of the endpoint", c, v)
+			}
+		}
+	}
+
+	hang.Store(false)
+	clock.Advance(15 * time.Second)
+	scrape() // exports the old values, its round reads them again
+	for age, v := range ages(scrape(), "read again") {
+		if v != 0 {
+			t.Errorf("after a refresh that read them: %s = %v, want 0", age, v)
+		}
 	}
 }

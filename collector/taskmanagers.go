@@ -65,7 +65,7 @@ func (c *taskManagersCollector) Update(s *Scrape, ch chan<- prometheus.Metric) e
 			stale = append(stale, due{tm, key})
 		}
 	}
-	read := make([]map[string]float64, len(stale))
+	read := make([]processReading, len(stale))
 	done, errs := s.refresh("taskmanagers", len(stale), false, func(ctx context.Context, i int) error {
 		tm := stale[i].tm
 		values, err := s.state.metrics.refresh(ctx, s, stale[i].key, c.process.metrics, metricSource{
@@ -91,20 +91,18 @@ func (c *taskManagersCollector) Update(s *Scrape, ch chan<- prometheus.Metric) e
 		read[i] = values
 		return nil
 	})
-	fresh := map[string]map[string]float64{}
+	fresh := map[string]processReading{}
 	for i, ok := range done {
 		if ok && errs[i] == nil {
 			fresh[stale[i].tm.ID] = read[i]
 		}
 	}
 	for _, tm := range tms {
-		values, ok := fresh[tm.ID]
+		r, ok := fresh[tm.ID]
 		if !ok {
-			values, _ = s.state.metrics.peek(taskManagerKeyPrefix+tm.ID, now)
+			r, _ = s.state.metrics.peek(taskManagerKeyPrefix+tm.ID, now)
 		}
-		if values != nil {
-			c.process.emit(ch, values, tm.ID)
-		}
+		c.process.emit(ch, r, now, tm.ID)
 	}
 	return errors.Join(errors.Join(errs...), s.lateError("taskmanagers"))
 }
