@@ -17,7 +17,8 @@ import (
 // parallelism 2 on two TaskManagers, whose latest completed checkpoint is
 // 10, whose latest failed one is 11 and whose checkpoint 12 is in
 // progress. Every answer is a literal of this file; failing paths answer
-// 500.
+// 500. Its /jobs/:jobid leaves out the JobManager's now, so that ages are
+// measured on each test's own clock.
 type troubleJM struct {
 	mu     sync.Mutex
 	bodies map[string]string
@@ -65,7 +66,7 @@ func newTroubleJM(t *testing.T) (*troubleJM, *httptest.Server) {
 	jm := &troubleJM{failed: map[string]bool{}, asked: map[string]int{}, bodies: map[string]string{
 		"/overview":      `{"taskmanagers":2,"slots-total":4,"slots-available":0,"jobs-running":1,"jobs-finished":0,"jobs-cancelled":0,"jobs-failed":0,"flink-version":"1.20.0","flink-commit":"abc"}`,
 		"/jobs/overview": `{"jobs":[{"jid":"` + troubleJob + `","name":"orders","start-time":1,"end-time":-1,"duration":1,"state":"RUNNING","last-modification":1,"tasks":{}}]}`,
-		"/jobs/" + troubleJob: `{"jid":"` + troubleJob + `","name":"orders","isStoppable":false,"state":"RUNNING","start-time":1,"end-time":-1,"duration":1,"maxParallelism":-1,"now":1,"timestamps":{},"vertices":[` +
+		"/jobs/" + troubleJob: `{"jid":"` + troubleJob + `","name":"orders","isStoppable":false,"state":"RUNNING","start-time":1,"end-time":-1,"duration":1,"maxParallelism":-1,"timestamps":{},"vertices":[` +
 			vertex(troubleV1, "Source") + `,` + vertex(troubleV2, "Sink") + `]}`,
 		"/jobs/" + troubleJob + "/vertices/" + troubleV1:                        placement(troubleV1, "Source"),
 		"/jobs/" + troubleJob + "/vertices/" + troubleV2:                        placement(troubleV2, "Sink"),

@@ -289,7 +289,7 @@ func ackCheckpoint(s *Scrape, js *jobState, jobID string, stats *flinkapi.Checkp
 	if err != nil || cfg.Timeout <= 0 {
 		return nil
 	}
-	if InProgressAge(oldest, s.Now()) < inProgressAnalysisFraction*msToSeconds(cfg.Timeout) {
+	if InProgressAge(oldest, s.JobManagerNow()) < inProgressAnalysisFraction*msToSeconds(cfg.Timeout) {
 		return nil
 	}
 	return oldest
@@ -327,9 +327,10 @@ func (p *ackPlan) refresh(ctx context.Context, s *Scrape, t *ackTarget) error {
 }
 
 // pendingFor is how long the subtasks that had not acknowledged a
-// checkpoint had been pending when its details were read at now: until
-// the failure for a failed checkpoint, until now for one in progress, 0
-// for a completed one.
+// checkpoint had been pending when its details were read at now (on the
+// JobManager's clock, as the checkpoint's times are): until the failure
+// for a failed checkpoint, until now for one in progress, 0 for a
+// completed one.
 func pendingFor(kind string, cp *flinkapi.CheckpointStatistics, now time.Time) float64 {
 	switch kind {
 	case ackInProgress:

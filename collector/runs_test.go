@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -475,5 +477,61 @@ func TestFailureLedgerNewRunAgainstSimulator(t *testing.T) {
 				t.Errorf("scrape %d after the restart, %s: failures add up to %v, Flink counts %d", i, j.Name, sum, stats.Counts.Failed)
 			}
 		}
+	}
+}
+
+// TestInProgressAnalysisOnJobManagerClock: whether the checkpoint in
+// progress has run long enough to be analysed, and how long its subtasks
+// have been pending, are measured on the JobManager's clock once an answer
+// told it, not on an exporter clock an hour ahead.
+func TestInProgressAnalysisOnJobManagerClock(t *testing.T) {
+	const jmNow = 1_760_000_100_000
+	const vertex = "90bea66de1c231edf33913ecd54406c1"
+	local := time.UnixMilli(jmNow).Add(time.Hour)
+	cp := "/jobs/" + handJob + "/checkpoints"
+	details, err := os.ReadFile(filepath.Join("..", "testdata", "flink-rest", "samples", "constructed", "2.1", "jobs_jobid_checkpoints_details_103_subtasks_vertex.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vertexDetails, err := os.ReadFile(filepath.Join("..", "testdata", "flink-rest", "samples", "constructed", "2.1", "jobs_jobid_vertices_vertexid.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inProgress := func(triggeredAgo int64) string {
+		return handCheckpoints(5, 4, 0, handCheckpoint(5, "IN_PROGRESS", jmNow-triggeredAgo, ""), handCheckpoint(4, "COMPLETED", jmNow-20_000, ""))
+	}
+	c, url := newHandCluster(t, map[string]string{
+		"/overview":      handOverview("1.20.1", "0e9a3b1"),
+		"/jobs/overview": handJobsOverview(jmNow - 100_000),
+		cp:               inProgress(4_000),
+		cp + "/config":   handConfig(10_000),
+		"/jobs/" + handJob: fmt.Sprintf(`{"jid":%q,"name":"orders","isStoppable":false,"state":"RUNNING","start-time":%d,"end-time":-1,"duration":100000,"maxParallelism":-1,"now":%d,"timestamps":{},"vertices":[{"id":%q,"name":"KeyedProcess -> Sink: Kafka","parallelism":2,"status":"RUNNING"}],"status-counts":{},"plan":{}}`,
+			handJob, jmNow-100_000, jmNow, vertex),
+		"/jobs/" + handJob + "/vertices/" + vertex: string(vertexDetails),
+		cp + "/details/5/subtasks/" + vertex:       strings.Replace(strings.Replace(string(details), `"id":103`, `"id":5`, 1), `"status":"COMPLETED"`, `"status":"IN_PROGRESS"`, 1),
+		cp + "/details/4/subtasks/" + vertex:       strings.Replace(string(details), `"id":103`, `"id":4`, 1),
+	})
+	e := handExporter(t, url, local, "checkpoints", "checkpoint_acks")
+	inProgressID := func(got map[string]series) series {
+		return got["flink_job_checkpoint_ack_analysis_checkpoint_id"].withLabel("checkpoint=in_progress")
+	}
+
+	gatherSeries(t, e) // reads /jobs/:jobid, which tells the JobManager's time
+	second := gatherSeries(t, e)
+	if s := inProgressID(second); len(s) != 0 {
+		t.Errorf("checkpoint in progress for 4 s of a 10 s timeout analysed (%v): its age was taken on the exporter's clock", s)
+	}
+
+	c.set(map[string]string{cp: inProgress(6_000)})
+	asked := c.count(cp + "/details/5/subtasks/" + vertex)
+	third := gatherSeries(t, e)
+	if c.count(cp+"/details/5/subtasks/"+vertex) == asked {
+		t.Fatalf("checkpoint in progress for 6 s of a 10 s timeout not read")
+	}
+	if v := inProgressID(third).one(t, "in-progress analysis"); v != 5 {
+		t.Errorf("in-progress analysis of checkpoint %v, want 5", v)
+	}
+	if v := third["flink_job_checkpoint_ack_analysis_pending_seconds"].withLabel("checkpoint=in_progress").one(t, "pending"); v != 6 {
+		t.Errorf("pending for %v s, want 6 s on the JobManager's clock", v)
 	}
 }

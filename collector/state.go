@@ -446,7 +446,7 @@ func (js *jobState) refreshAcks(ctx context.Context, s *Scrape, jobID, kind stri
 		missing:    missing,
 		at:         now,
 		trigger:    cp.TriggerTimestamp,
-		pendingFor: pendingFor(kind, cp, now),
+		pendingFor: pendingFor(kind, cp, s.state.jobManagerTime(now)),
 		confirmed:  now,
 	}
 	js.mu.Lock()
