@@ -31,3 +31,16 @@ func (c *ManualClock) Advance(d time.Duration) {
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
 }
+
+// FastClock returns a clock that reads start now and runs speed times as
+// fast as real time. A harness that cannot wait 15 s between two scrapes
+// runs the simulated cluster (cmd/flinksim --clock-speed) and the exporter
+// on clocks of the same speed, so that both agree on how much time passed
+// and the JobManager's clock stays a fixed offset from the exporter's, as
+// between real machines.
+func FastClock(start time.Time, speed float64) func() time.Time {
+	origin := time.Now()
+	return func() time.Time {
+		return start.Add(time.Duration(float64(time.Since(origin)) * speed))
+	}
+}

@@ -233,3 +233,25 @@ func TestDeterminism(t *testing.T) {
 		t.Error("different seeds, same answers")
 	}
 }
+
+// TestFastClock: the clock starts at start and runs speed times as fast as
+// real time; each bound below holds whatever the machine's load.
+func TestFastClock(t *testing.T) {
+	start := time.UnixMilli(1_750_000_000_000)
+	before := time.Now()
+	c := FastClock(start, 4)
+	a := c()
+	afterA := time.Now()
+	if a.Before(start) || a.Sub(start) > 4*afterA.Sub(before) {
+		t.Fatalf("first reading %v, want start %v plus at most 4 × %v", a, start, afterA.Sub(before))
+	}
+	for time.Since(afterA) < 20*time.Millisecond {
+		time.Sleep(time.Millisecond) // let real time pass; the bounds below are measured
+	}
+	beforeB := time.Now()
+	b := c()
+	afterB := time.Now()
+	if got, lo, hi := b.Sub(a), 4*beforeB.Sub(afterA), 4*afterB.Sub(before); got < lo || got > hi {
+		t.Errorf("clock moved %v while real time moved between %v and %v: want 4 times that", got, lo/4, hi/4)
+	}
+}

@@ -144,6 +144,8 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"--rest-latency=2s", "--rest-latency-max=1s"},
 		{"--rest-threads=-1"},
 		{"--exporter-path-latency=2s", "--exporter-path-latency-max=1s"},
+		{"--clock-speed=0"},
+		{"--clock-speed=-2"},
 	}
 	for _, args := range tests {
 		t.Run(args[0], func(t *testing.T) {

@@ -34,6 +34,10 @@ type workerSpec struct {
 	Latency  time.Duration
 	Flinksim string        // the built cmd/flinksim
 	Gap      time.Duration // real time between the starts of two scrapes
+	// Speed is how many times as fast as real time the simulator's and
+	// the exporter's clocks run (flinksim --clock-speed): interval / Gap,
+	// so that 15 s pass on both between two scrapes.
+	Speed float64
 }
 
 // ChildResult is the child-process pass of one size at one latency: the
@@ -108,20 +112,23 @@ func measureInChild(ctx context.Context, spec workerSpec) (*ChildResult, error) 
 
 // runWorker starts cmd/flinksim, scrapes it spec.Size.CPUCold times cold
 // and spec.Size.CPUWarm times warm (with the exporter of the last cold
-// scrape), and measures this process. The simulator's clock is real time
-// there; the exporter's clock is stepped 15 s before each scrape so that
-// its caches expire as between two scrapes 15 s apart, while at least
-// spec.Gap of real time from the start of one scrape to the start of the
-// next lets the simulator complete new checkpoints.
+// scrape), and measures this process. The simulator and the exporter run
+// on clocks spec.Speed times as fast as real time, and the warm scrapes
+// start spec.Gap of real time apart: 15 s pass on both clocks between two
+// scrapes (the simulator completes new checkpoints, the exporter's caches
+// expire), and the JobManager's clock stays a fixed offset from the
+// exporter's, as between real machines.
 func runWorker(ctx context.Context, spec workerSpec) (*ChildResult, error) {
+	if spec.Speed <= 0 {
+		spec.Speed = 1
+	}
 	sim, err := startFlinksim(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
 	defer sim.stop()
 
-	clock := flinksim.NewManualClock(time.Now())
-	t, err := newTarget("http://"+sim.addr, clock.Now)
+	t, err := newTarget("http://"+sim.addr, flinksim.FastClock(time.Now(), spec.Speed))
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +137,6 @@ func runWorker(ctx context.Context, spec workerSpec) (*ChildResult, error) {
 	var reg *prometheus.Registry
 	var started time.Time
 	for range max(spec.Size.CPUCold, 1) {
-		clock.Advance(interval)
 		started = time.Now()
 		if reg, err = t.exporter(); err != nil {
 			return nil, err
@@ -152,7 +158,6 @@ func runWorker(ctx context.Context, spec workerSpec) (*ChildResult, error) {
 	for range spec.Size.CPUWarm {
 		time.Sleep(time.Until(started.Add(spec.Gap)))
 		started = time.Now()
-		clock.Advance(interval)
 		before := cpuTime()
 		sr, err := t.scrape(reg)
 		if err != nil {
@@ -258,7 +263,8 @@ func startFlinksim(ctx context.Context, spec workerSpec) (*flinksimProcess, erro
 		"--web.listen-address=127.0.0.1:0",
 		"--jobs="+strconv.Itoa(z.Jobs), "--vertices="+strconv.Itoa(z.Vertices),
 		"--parallelism="+strconv.Itoa(z.Parallelism), "--taskmanagers="+strconv.Itoa(z.TaskManagers),
-		"--rest-latency="+spec.Latency.String(), "--seed=1")
+		"--rest-latency="+spec.Latency.String(), "--seed=1",
+		"--clock-speed="+strconv.FormatFloat(spec.Speed, 'g', -1, 64))
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err

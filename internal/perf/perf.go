@@ -120,9 +120,10 @@ type Options struct {
 	// SkipChild leaves the child-process pass (CPU time and memory) out.
 	SkipChild bool
 	// CheckpointGap is the least real time from the start of one scrape
-	// to the start of the next warm scrape in the child-process pass, so
-	// that the simulator (whose clock is real time there) completes new
-	// checkpoints in between: its interval is 3 s. Default 3.5 s.
+	// to the start of the next warm scrape in the child-process pass; the
+	// simulator's and the exporter's clocks there run interval /
+	// CheckpointGap times as fast as real time, so that 15 s pass between
+	// two scrapes on both. Default 3.5 s.
 	CheckpointGap time.Duration
 	// Slow, when Scrapes is positive, adds the slow JobManager pass.
 	Slow SlowOptions
@@ -213,7 +214,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 				zc := z
 				completeAfter = max(completeAfter, r.CompleteAfter)
 				zc.CPUWarm = max(z.CPUWarm, completeAfter+1)
-				cpu, err := measureInChild(ctx, workerSpec{Size: zc, Latency: lat, Flinksim: flinksim, Gap: opts.CheckpointGap})
+				cpu, err := measureInChild(ctx, workerSpec{Size: zc, Latency: lat, Flinksim: flinksim, Gap: opts.CheckpointGap, Speed: clockSpeed(opts)})
 				if err != nil {
 					return nil, fmt.Errorf("size %s at %v, child-process pass: %w", z.Name, lat, err)
 				}
@@ -234,9 +235,16 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	return rep, nil
 }
 
+// clockSpeed is how many times as fast as real time the clocks of the
+// child-process pass run: 15 s between two scrapes CheckpointGap apart.
+func clockSpeed(opts Options) float64 {
+	return float64(interval) / float64(opts.CheckpointGap)
+}
+
 // QuickOptions are the options of a smoke run (--quick): the smallest
-// cluster, 2 ms per answer, a few scrapes of each kind, and no wait for
-// new checkpoints between the warm scrapes of the child-process pass.
+// cluster, 2 ms per answer, a few scrapes of each kind, and 100 ms between
+// the warm scrapes of the child-process pass, whose clocks then run 150
+// times as fast as real time.
 func QuickOptions() Options {
-	return Options{Sizes: QuickSizes(), Latencies: Latencies[:1], Quick: true, CheckpointGap: time.Millisecond}
+	return Options{Sizes: QuickSizes(), Latencies: Latencies[:1], Quick: true, CheckpointGap: 100 * time.Millisecond}
 }
