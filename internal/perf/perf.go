@@ -155,6 +155,9 @@ type Result struct {
 	CompleteAfter int
 	// CPU is the child-process pass; nil when skipped.
 	CPU *ChildResult
+	// Floor is the median time a bare HTTP client takes for the requests
+	// a warm scrape waits for (measureFloor); 0 when not measured.
+	Floor time.Duration
 }
 
 // Phase is the scrapes of one kind.
@@ -206,6 +209,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			r, err := measureInProcess(ctx, z, lat)
 			if err != nil {
 				return nil, fmt.Errorf("size %s at %v: %w", z.Name, lat, err)
+			}
+			if r.Floor, err = measureFloor(ctx, z, lat); err != nil {
+				return nil, fmt.Errorf("size %s at %v, floor: %w", z.Name, lat, err)
 			}
 			if !opts.SkipChild {
 				logf("%v: size %s, %v per answer: child-process pass", time.Since(start).Round(time.Second), z.Name, lat)

@@ -36,6 +36,7 @@ func (r *Report) Markdown() []byte {
 	r.writeMachine(w)
 	r.writeMethod(w)
 	r.writeResults(w)
+	r.writeFloor(w)
 	r.writeMemory(w)
 	r.writeSlow(w)
 	r.writeGrowth(w)
@@ -93,8 +94,12 @@ func (r *Report) writeTargets(w writer) {
 		w("| warm scrape of size c at 20 ms per answer under %.0f s | median %.0f ms, p99 %.0f ms over %d scrapes | %s |\n",
 			targetWarmDuration.Seconds(), ms(percentile(c.Warm.Durations, 50)), ms(p99), len(c.Warm.Durations), verdict(p99 < targetWarmDuration))
 		med := percentile(c.Warm.Durations, 50)
-		w("| median warm scrape of size c at 20 ms per answer at most %.1f s (detail refreshed outside the scrape) | median %.0f ms | %s |\n",
-			targetWarmMedian.Seconds(), ms(med), verdict(med <= targetWarmMedian))
+		floor := ""
+		if c.Floor > 0 {
+			floor = fmt.Sprintf("; the [floor](#floor) of this machine, the same requests by a bare HTTP client, %.0f ms", ms(c.Floor))
+		}
+		w("| median warm scrape of size c at 20 ms per answer at most %.1f s (detail refreshed outside the scrape) | median %.0f ms%s | %s |\n",
+			targetWarmMedian.Seconds(), ms(med), floor, verdict(med <= targetWarmMedian))
 	}
 	for _, z := range r.sizes() {
 		worst := 0
@@ -165,6 +170,26 @@ func (r *Report) writeMethod(w writer) {
 	w("   - *unchanged*: after the warm scrapes, the clock frozen; the exporter scrapes until a scrape asks nothing per vertex (it caught up with what the last warm scrapes left for later; not counted), then the counted scrapes follow.\n")
 	w("   Requests are counted by the simulator, per endpoint. Duration is the wall time of `Gather` plus encoding. p99 is the nearest-rank 99th percentile: with fewer than 100 scrapes, the slowest one.\n")
 	w("2. **Child-process pass** (CPU time, memory). `cmd/flinksim` is built and started as a separate process (`--jobs --vertices --parallelism --taskmanagers --rest-latency --clock-speed`) and the exporter runs in a worker process of its own (`perfbench` started again), so that the worker's `getrusage(RUSAGE_SELF)` counts the exporter alone. CPU time is user plus system time across each scrape. The warm scrapes follow the last cold one with the same exporter; each starts at least 3.5 s of real time after the previous one, and the simulator's and the exporter's clocks both run 15 / 3.5 times as fast as real time (`--clock-speed`, `flinksim.FastClock`), so that 15 s pass on both between two scrapes (new checkpoints complete, the exporter's caches expire) while the JobManager's clock stays a fixed offset from the exporter's. REST latencies stay in real time. Peak memory is the worker's peak resident set, `VmHWM` of `/proc/self/status` (Go runtime and binary included), and the largest Go heap in use with goroutine stacks (`runtime/metrics` `/memory/classes/heap/objects`, `unused` and `stacks`, sampled every 5 ms). `ru_maxrss` is not used: Linux carries the peak of the image that called `exec` over into it, and Go starts child processes in the address space of the parent (vfork), so the worker would report the harness's own peak.\n\n")
+}
+
+// writeFloor compares each warm median with its floor: what the exporter's
+// own work (decoding, series, gathering, encoding) adds to the requests it
+// must wait for.
+func (r *Report) writeFloor(w writer) {
+	if !slices.ContainsFunc(r.Results, func(res Result) bool { return res.Floor > 0 }) {
+		return
+	}
+	w("## Floor\n\n")
+	w("What a warm scrape cannot go below on this machine: the requests it waits for (`/overview`, `/jobs/overview`, `/taskmanagers` and `/jobmanager/metrics` together, then `/jobs/:jobid/checkpoints` of every job), %d in flight, sent by a bare `net/http` client to the same in-process simulator on the same stepped clock, reading each body and nothing else: no decoding, no series, no encoding. Median of %d rounds. The difference is the exporter's own work on the scrape's path, on the same CPUs as the simulator.\n\n", maxConcurrentRequests, floorRounds)
+	w("| size | ms per answer | requests waited for | floor | warm scrape median | exporter's own work |\n| --- | ---: | ---: | ---: | ---: | ---: |\n")
+	for _, res := range r.Results {
+		if res.Floor <= 0 {
+			continue
+		}
+		med := percentile(res.Warm.Durations, 50)
+		w("| %s | %d | %d | %.0f ms | %.0f ms | %.0f ms |\n", res.Size.Name, res.Latency.Milliseconds(), 4+res.Size.Jobs, ms(res.Floor), ms(med), ms(med-res.Floor))
+	}
+	w("\n")
 }
 
 func (r *Report) writeResults(w writer) {
