@@ -17,12 +17,7 @@ import (
 // vertices that answered, and marks the one that did not as missing,
 // instead of the job getting no analysis at all.
 func TestAckAnalysisPerVertex(t *testing.T) {
-	clock := flinksim.NewManualClock(time.UnixMilli(1_750_000_000_000))
-	sim, err := flinksim.New(flinksim.Config{Jobs: 1, Vertices: 3, Parallelism: 2, TaskManagers: 2, Clock: clock.Now, Seed: 1,
-		Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim, clock := newInstantSim(t, flinksim.Config{Jobs: 1, Vertices: 3, Parallelism: 2, TaskManagers: 2, Seed: 1})
 	clock.Advance(30 * time.Second)
 	plain := httptest.NewServer(sim.Handler())
 	t.Cleanup(plain.Close)
@@ -50,14 +45,7 @@ func TestAckAnalysisPerVertex(t *testing.T) {
 		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	client, err := flinkapi.NewClient(srv.URL, flinkapi.Options{MaxConcurrentRequests: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := NewExporter(Config{Client: client, Now: clock.Now, Timeout: 30 * time.Second, Collectors: []string{"checkpoint_acks"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newExporterAt(t, srv.URL, Config{Now: clock.Now, Collectors: []string{"checkpoint_acks"}})
 	got := gatherSeries(t, e)
 	if v := got["flink_exporter_scrape_collector_success"].one(t, "checkpoint_acks success"); v != 0 {
 		t.Errorf("checkpoint_acks success %v with a vertex failing, want 0", v)

@@ -46,13 +46,7 @@ func (g *gate) wrap(h http.Handler) http.Handler {
 // gatedCluster is a simulator behind a gate, with an exporter.
 func gatedCluster(t *testing.T, cfg flinksim.Config) (*simCluster, *gate) {
 	t.Helper()
-	clock := flinksim.NewManualClock(time.UnixMilli(1_750_000_000_000))
-	cfg.Clock = clock.Now
-	cfg.Sleep = func(ctx context.Context, d time.Duration) error { return ctx.Err() }
-	sim, err := flinksim.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim, clock := newInstantSim(t, cfg)
 	g := newGate()
 	srv := httptest.NewServer(g.wrap(sim.Handler()))
 	t.Cleanup(srv.Close)

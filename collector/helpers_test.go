@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"context"
 	"flag"
 	"net/http"
 	"net/http/httptest"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/flink-exporter/flink_exporter/flinkapi"
+	"github.com/flink-exporter/flink_exporter/flinksim"
 	"github.com/flink-exporter/flink_exporter/internal/restschema"
 )
 
@@ -79,4 +81,48 @@ func (m *recordingMux) drain() map[string]int {
 			return out
 		}
 	}
+}
+
+// newInstantSim returns a simulator of cfg's size (its Clock and Sleep
+// set here) on a manual clock at the simulation's start, whose answers
+// take no time.
+func newInstantSim(t testing.TB, cfg flinksim.Config) (*flinksim.Simulator, *flinksim.ManualClock) {
+	t.Helper()
+	clock := flinksim.NewManualClock(time.UnixMilli(1_750_000_000_000))
+	cfg.Clock = clock.Now
+	cfg.Sleep = func(ctx context.Context, d time.Duration) error { return ctx.Err() }
+	sim, err := flinksim.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sim, clock
+}
+
+// httptestServer serves h until the test ends.
+func httptestServer(t testing.TB, h http.Handler) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// newExporterAt builds an Exporter of cfg for the JobManager at url, with
+// 4 requests in flight and a 30 s scrape budget unless cfg sets one;
+// closed when the test ends.
+func newExporterAt(t testing.TB, url string, cfg Config) *Exporter {
+	t.Helper()
+	client, err := flinkapi.NewClient(url, flinkapi.Options{MaxConcurrentRequests: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Client = client
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	e, err := NewExporter(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	return e
 }

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flink-exporter/flink_exporter/flinkapi"
 	"github.com/flink-exporter/flink_exporter/flinksim"
 )
 
@@ -20,12 +19,7 @@ import (
 // no other round; once the round ended, the next scrape exports what it
 // read.
 func TestBackgroundRefreshRound(t *testing.T) {
-	clock := flinksim.NewManualClock(time.UnixMilli(1_750_000_000_000))
-	sim, err := flinksim.New(flinksim.Config{Jobs: 1, Vertices: 2, Parallelism: 2, TaskManagers: 2, Clock: clock.Now, Seed: 1,
-		Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim, clock := newInstantSim(t, flinksim.Config{Jobs: 1, Vertices: 2, Parallelism: 2, TaskManagers: 2, Seed: 1})
 	clock.Advance(30 * time.Second)
 	h := sim.Handler()
 	var detail atomic.Int64
@@ -45,15 +39,7 @@ func TestBackgroundRefreshRound(t *testing.T) {
 		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	client, err := flinkapi.NewClient(srv.URL, flinkapi.Options{MaxConcurrentRequests: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := NewExporter(Config{Client: client, Now: clock.Now, Timeout: 30 * time.Second, MetricsTTL: DefaultMetricsTTL, BackgroundRefresh: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
+	e := newExporterAt(t, srv.URL, Config{Now: clock.Now, MetricsTTL: DefaultMetricsTTL, BackgroundRefresh: true})
 
 	first := gatherSeries(t, e)
 	if n := len(first["flink_job_vertex_backpressured_ratio_max"]); n != 0 {

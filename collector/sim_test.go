@@ -25,13 +25,7 @@ type simCluster struct {
 
 func newSimCluster(t testing.TB, cfg flinksim.Config) *simCluster {
 	t.Helper()
-	clock := flinksim.NewManualClock(time.UnixMilli(1_750_000_000_000))
-	cfg.Clock = clock.Now
-	cfg.Sleep = func(ctx context.Context, d time.Duration) error { return ctx.Err() }
-	sim, err := flinksim.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim, clock := newInstantSim(t, cfg)
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
 	e, _ := newTestExporter(t, srv.URL, time.Time{})

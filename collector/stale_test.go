@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -101,33 +100,18 @@ func TestCachedValuesDropWhenTheEndpointFails(t *testing.T) {
 // grow with every scrape whose refresh is cut short, and fall to 0 once a
 // refresh reads them again.
 func TestValuesKeptPastTheirTTLShowTheirAge(t *testing.T) {
-	clock := flinksim.NewManualClock(time.UnixMilli(1_750_000_000_000))
-	sim, err := flinksim.New(flinksim.Config{Jobs: 1, Vertices: 2, Parallelism: 2, TaskManagers: 2, Clock: clock.Now, Seed: 1,
-		Sleep: func(ctx context.Context, d time.Duration) error { return ctx.Err() }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim, clock := newInstantSim(t, flinksim.Config{Jobs: 1, Vertices: 2, Parallelism: 2, TaskManagers: 2, Seed: 1})
 	clock.Advance(30 * time.Second)
 	h := sim.Handler()
 	var hang atomic.Bool
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptestServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if hang.Load() && (strings.HasSuffix(r.URL.Path, "/subtasks/metrics") || strings.HasPrefix(r.URL.Path, "/taskmanagers/")) {
 			<-r.Context().Done()
 			return
 		}
 		h.ServeHTTP(w, r)
 	}))
-	t.Cleanup(srv.Close)
-	client, err := flinkapi.NewClient(srv.URL, flinkapi.Options{MaxConcurrentRequests: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := NewExporter(Config{Client: client, Now: clock.Now, Timeout: 30 * time.Second, MetricsTTL: DefaultMetricsTTL,
-		BackgroundRefresh: true, RefreshTimeout: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
+	e := newExporterAt(t, srv.URL, Config{Now: clock.Now, MetricsTTL: DefaultMetricsTTL, BackgroundRefresh: true, RefreshTimeout: 2 * time.Second})
 	scrape := func() map[string]series {
 		t.Helper()
 		got := gatherSeries(t, e)
