@@ -156,6 +156,17 @@ func TestClientTimeoutAndConcurrencyBound(t *testing.T) {
 	if n := testutil.ToFloat64(inst.requests.WithLabelValues(EndpointTaskManagers, "error")); n != 1 {
 		t.Errorf("requests{code=error} = %v", n)
 	}
+	// The server sees the abandoned request end only once it notices the
+	// closed connection: wait for that before counting the bound.
+	deadline := time.After(10 * time.Second)
+	for inFlight.Load() != 0 {
+		select {
+		case <-deadline:
+			t.Fatal("the abandoned request never ended on the server")
+		case <-time.After(time.Millisecond):
+		}
+	}
+	peak.Store(0)
 
 	done := make(chan error, 5)
 	for range 5 {
@@ -164,7 +175,7 @@ func TestClientTimeoutAndConcurrencyBound(t *testing.T) {
 			done <- err
 		}()
 	}
-	deadline := time.After(10 * time.Second)
+	deadline = time.After(10 * time.Second)
 	for inFlight.Load() < 2 {
 		select {
 		case <-deadline:
