@@ -119,12 +119,17 @@ func TestPanelQueriesReturnData(t *testing.T) {
 		RuleFiles:          []string{rules},
 	})
 
-	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	// Each scrape has half a second; on a loaded machine (CI runs the
+	// simulator's scale tests beside this one) the acknowledgement
+	// analyses may take until the load passes.
+	ctx, cancel := context.WithTimeout(context.Background(), 240*time.Second)
+	t0 := time.Now()
 	defer cancel()
 	scenarios := len(flinksim.Scenarios())
 	if _, err := prom.WaitFor(ctx, `count by (instance) (flink_job_last_checkpoint_upload_throughput_bytes_per_second)`, e2e.AtLeast(scenarios)); err != nil {
 		t.Fatalf("not every scenario's exporter was scraped: %v", err)
 	}
+	t.Logf("every scenario's exporter had analysed a checkpoint %v after Prometheus started", time.Since(t0).Round(time.Second))
 
 	var queries []panelQuery
 	for _, d := range rendered(t) {
