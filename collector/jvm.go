@@ -158,7 +158,7 @@ func newProcessDescs(d *descSet, subsystem, endpoint string, extra []processMetr
 	p.gcTime = d.add(subsystem, "jvm_gc_time_seconds_total", "Time spent by each garbage collector of the JVM, from "+endpoint+" Status.JVM.GarbageCollector.<gc>.Time (milliseconds; the All group of Flink 1.19+ left out).", gcLabels...)
 	p.netReceive = d.add(subsystem, "system_network_receive_bytes_per_second", "Bytes per second the host received on the interface, from "+endpoint+" System.Network.<interface>.ReceiveRate (metrics.system-resource only).", netLabels...)
 	p.netSend = d.add(subsystem, "system_network_send_bytes_per_second", "Bytes per second the host sent on the interface, from "+endpoint+" System.Network.<interface>.SendRate (metrics.system-resource only).", netLabels...)
-	p.age = d.add(subsystem, "metrics_age_seconds", "Seconds since the values of the other series from "+endpoint+" were read, on the exporter's clock: below the metrics TTL while fresh, more while their refresh waits for the refresh round or is cut short by its time limit; a refresh that fails drops them all.", labels...)
+	p.age = d.add(subsystem, "metrics_age_seconds", "Seconds since the values of the other series from "+endpoint+" were read, on the exporter's clock: below the metrics TTL while fresh, more while they are kept past it because their refresh has not run yet or was cut short; a refresh that fails drops them all.", labels...)
 	return p
 }
 

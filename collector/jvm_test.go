@@ -153,7 +153,7 @@ flink_taskmanager_managed_memory_total_bytes{tm_id="tm-1"} 4096
 # HELP flink_taskmanager_managed_memory_used_bytes Flink managed memory in use (RocksDB, sorting, batch operators), from /taskmanagers/:taskmanagerid/metrics Status.Flink.Memory.Managed.Used.
 # TYPE flink_taskmanager_managed_memory_used_bytes gauge
 flink_taskmanager_managed_memory_used_bytes{tm_id="tm-1"} 1024
-# HELP flink_taskmanager_metrics_age_seconds Seconds since the values of the other series from /taskmanagers/:taskmanagerid/metrics were read, on the exporter's clock: below the metrics TTL while fresh, more while their refresh waits for the refresh round or is cut short by its time limit; a refresh that fails drops them all.
+# HELP flink_taskmanager_metrics_age_seconds Seconds since the values of the other series from /taskmanagers/:taskmanagerid/metrics were read, on the exporter's clock: below the metrics TTL while fresh, more while they are kept past it because their refresh has not run yet or was cut short; a refresh that fails drops them all.
 # TYPE flink_taskmanager_metrics_age_seconds gauge
 flink_taskmanager_metrics_age_seconds{tm_id="tm-1"} 7
 `,
@@ -180,7 +180,7 @@ flink_jobmanager_jvm_gc_collections_total{gc="ZGC_Pauses"} 9
 # TYPE flink_jobmanager_jvm_gc_time_seconds_total counter
 flink_jobmanager_jvm_gc_time_seconds_total{gc="ZGC_Cycles"} 0.09
 flink_jobmanager_jvm_gc_time_seconds_total{gc="ZGC_Pauses"} 0.002
-# HELP flink_jobmanager_metrics_age_seconds Seconds since the values of the other series from /jobmanager/metrics were read, on the exporter's clock: below the metrics TTL while fresh, more while their refresh waits for the refresh round or is cut short by its time limit; a refresh that fails drops them all.
+# HELP flink_jobmanager_metrics_age_seconds Seconds since the values of the other series from /jobmanager/metrics were read, on the exporter's clock: below the metrics TTL while fresh, more while they are kept past it because their refresh has not run yet or was cut short; a refresh that fails drops them all.
 # TYPE flink_jobmanager_metrics_age_seconds gauge
 flink_jobmanager_metrics_age_seconds 7
 # HELP flink_jobmanager_system_cpu_iowait_ratio Fraction of the host's CPU time waiting for IO, from /jobmanager/metrics System.CPU.IOWait.
