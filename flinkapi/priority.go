@@ -33,6 +33,24 @@ func WithPriority(ctx context.Context, p Priority) context.Context {
 	return context.WithValue(ctx, priorityKey{}, p)
 }
 
+type queueOrderKey struct{}
+
+// WithQueueOrder returns ctx carrying n: while the client's requests of one
+// endpoint wait for a slot, those within ctx go before the ones that came
+// after them with a higher n, and after any without an order that came
+// before them. A caller that sends many requests at once from concurrent
+// goroutines gets their answers in its own order, not in the order the
+// goroutines happened to run.
+func WithQueueOrder(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, queueOrderKey{}, n)
+}
+
+// queueOrderOf returns the order ctx carries; ok is false if none.
+func queueOrderOf(ctx context.Context) (n int, ok bool) {
+	n, ok = ctx.Value(queueOrderKey{}).(int)
+	return n, ok
+}
+
 // priorityOf returns the priority ctx carries, PriorityCore if none.
 func priorityOf(ctx context.Context) Priority {
 	if p, ok := ctx.Value(priorityKey{}).(Priority); ok && p >= PriorityCore && p <= PriorityDetail {
@@ -63,7 +81,8 @@ type limiter struct {
 func newLimiter(n int) *limiter { return &limiter{size: n, free: n, detailMax: max(1, n-1)} }
 
 // acquire takes a slot for a request of lane, waiting with priority p
-// until one is free or ctx ends.
+// (and within its lane, the queue order ctx carries) until one is free or
+// ctx ends.
 func (l *limiter) acquire(ctx context.Context, p Priority, lane string) error {
 	l.mu.Lock()
 	if l.next() == -1 && l.eligible(p) {
@@ -72,8 +91,10 @@ func (l *limiter) acquire(ctx context.Context, p Priority, lane string) error {
 		l.mu.Unlock()
 		return nil
 	}
-	ch := make(chan struct{})
-	l.waiting[p].push(lane, ch)
+	w := waiter{ch: make(chan struct{})}
+	w.order, w.ordered = queueOrderOf(ctx)
+	l.waiting[p].push(lane, w)
+	ch := w.ch
 	l.mu.Unlock()
 	select {
 	case <-ch:
@@ -144,11 +165,22 @@ func (l *limiter) queued() int {
 	return n
 }
 
+// waiter is a request waiting for a slot; ch is closed when it is given
+// one. order is its queue order (WithQueueOrder) when ordered.
+type waiter struct {
+	ch      chan struct{}
+	order   int
+	ordered bool
+}
+
 // lanes are the waiters of one priority, by lane, served in turn: pop
-// takes the oldest waiter of the lane whose turn it is, then moves the turn
-// on to the next lane with waiters.
+// takes the first waiter of the lane whose turn it is, then moves the turn
+// on to the next lane with waiters. Within a lane waiters queue in the
+// order they came, except that one with a queue order goes before the
+// ordered waiters with a higher order that came since the last waiter
+// without one.
 type lanes struct {
-	queues map[string][]chan struct{}
+	queues map[string][]waiter
 	// ring is the lanes with waiters, in the order they came; turn indexes
 	// the lane served next.
 	ring []string
@@ -156,23 +188,28 @@ type lanes struct {
 	n    int
 }
 
-func (q *lanes) push(lane string, ch chan struct{}) {
+func (q *lanes) push(lane string, w waiter) {
 	if q.queues == nil {
-		q.queues = map[string][]chan struct{}{}
+		q.queues = map[string][]waiter{}
 	}
-	if len(q.queues[lane]) == 0 {
+	queue := q.queues[lane]
+	if len(queue) == 0 {
 		q.ring = append(q.ring, lane)
 	}
-	q.queues[lane] = append(q.queues[lane], ch)
+	at := len(queue)
+	for w.ordered && at > 0 && queue[at-1].ordered && queue[at-1].order > w.order {
+		at--
+	}
+	q.queues[lane] = slices.Insert(queue, at, w)
 	q.n++
 }
 
-// pop returns the next waiter; q must not be empty.
+// pop returns the next waiter's channel; q must not be empty.
 func (q *lanes) pop() chan struct{} {
 	q.turn %= len(q.ring)
 	lane := q.ring[q.turn]
 	w := q.queues[lane]
-	ch := w[0]
+	ch := w[0].ch
 	if len(w) == 1 {
 		delete(q.queues, lane)
 		q.ring = slices.Delete(q.ring, q.turn, q.turn+1)
@@ -187,7 +224,7 @@ func (q *lanes) pop() chan struct{} {
 // remove drops a waiter that gave up.
 func (q *lanes) remove(lane string, ch chan struct{}) {
 	w := q.queues[lane]
-	i := slices.Index(w, ch)
+	i := slices.IndexFunc(w, func(x waiter) bool { return x.ch == ch })
 	if i < 0 {
 		return
 	}

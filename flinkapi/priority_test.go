@@ -170,10 +170,10 @@ func TestLimiterServesLanesInTurn(t *testing.T) {
 func TestLanesRemove(t *testing.T) {
 	var q lanes
 	a1, a2, b1, c1 := make(chan struct{}), make(chan struct{}), make(chan struct{}), make(chan struct{})
-	q.push("a", a1)
-	q.push("a", a2)
-	q.push("b", b1)
-	q.push("c", c1)
+	q.push("a", waiter{ch: a1})
+	q.push("a", waiter{ch: a2})
+	q.push("b", waiter{ch: b1})
+	q.push("c", waiter{ch: c1})
 	if q.pop() != a1 {
 		t.Fatal("first pop is not a's oldest")
 	}
@@ -183,5 +183,45 @@ func TestLanesRemove(t *testing.T) {
 	}
 	if got := q.pop(); got != a2 || q.n != 0 || len(q.ring) != 0 {
 		t.Fatalf("a's second waiter not last, or lanes left: n=%d ring=%v", q.n, q.ring)
+	}
+}
+
+// TestLimiterServesQueueOrder: waiters of one lane with a queue order get
+// slots by that order whatever order they came in, after the waiter
+// without one that came before them and before the one that came after.
+func TestLimiterServesQueueOrder(t *testing.T) {
+	l := newLimiter(1)
+	ctx := context.Background()
+	if err := l.acquire(ctx, PriorityCore, "/overview"); err != nil {
+		t.Fatal(err)
+	}
+	order := make(chan string, 8)
+	queued := 0
+	start := func(name string, ctx context.Context) {
+		go func() {
+			if err := l.acquire(ctx, PriorityCore, "/jobs/:jobid/checkpoints"); err != nil {
+				order <- "error " + name
+				return
+			}
+			order <- name
+			l.release(PriorityCore)
+		}()
+		queued++
+		waitQueued(t, l, queued)
+	}
+	start("unordered-first", ctx)
+	for _, n := range []int{3, 0, 4, 1, 2} {
+		start(fmt.Sprintf("job-%d", n), WithQueueOrder(ctx, n))
+	}
+	start("unordered-last", ctx)
+	start("job-5", WithQueueOrder(ctx, 5))
+	l.release(PriorityCore)
+	var got []string
+	for range queued {
+		got = append(got, <-order)
+	}
+	want := []string{"unordered-first", "job-0", "job-1", "job-2", "job-3", "job-4", "unordered-last", "job-5"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("slots went to %v, want %v", got, want)
 	}
 }
