@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,8 +26,9 @@ type backPressureCollector struct {
 	backPressured, busy, idle, level, age *prometheus.Desc
 }
 
-// backPressureLevels are the values of the level label.
-var backPressureLevels = []string{flinkapi.BackPressureOK, flinkapi.BackPressureLow, flinkapi.BackPressureHigh}
+// backPressureLevels are the values of the level label, in the
+// exposition's order (by name).
+var backPressureLevels = []string{flinkapi.BackPressureHigh, flinkapi.BackPressureLow, flinkapi.BackPressureOK}
 
 // pressureMetricIDs are the task metrics read per vertex with agg=max.
 var pressureMetricIDs = []string{"backPressuredTimeMsPerSecond", "busyTimeMsPerSecond", "idleTimeMsPerSecond"}
@@ -131,12 +134,7 @@ func (c *backPressureCollector) Update(s *Scrape, ch chan<- prometheus.Metric) e
 			}
 		}
 		p.js.forgetPressure(p.vertices, expired)
-		for _, v := range p.vertices {
-			if e, ok := p.entries[v.ID]; ok && e.ready {
-				c.emit(ch, e.p, p.job.ID, p.job.Name, v.ID, v.Name)
-				gauge(ch, c.age, max(0, now.Sub(e.read).Seconds()), p.job.ID, p.job.Name, v.ID, v.Name)
-			}
-		}
+		c.emit(ch, p, now)
 	}
 	return errors.Join(joinJobErrors(running, errs), lateErr)
 }
@@ -195,20 +193,35 @@ func (p *pressurePlan) refresh(ctx context.Context, s *Scrape, k int, expires ti
 	return e, nil
 }
 
-func (c *backPressureCollector) emit(ch chan<- prometheus.Metric, p VertexPressure, labels ...string) {
-	for _, m := range []struct {
-		desc *prometheus.Desc
-		v    float64
-	}{{c.backPressured, p.BackPressured}, {c.busy, p.Busy}, {c.idle, p.Idle}} {
-		if !math.IsNaN(m.v) {
-			gauge(ch, m.desc, m.v, labels...)
+// emit sends the series of the job's vertices that have a reading, in
+// the exposition's order (exposition.go): vertices by id, and the level
+// series by level first.
+func (c *backPressureCollector) emit(ch chan<- prometheus.Metric, p *pressurePlan, now time.Time) {
+	var read []flinkapi.JobVertex
+	for _, v := range p.vertices {
+		if e, ok := p.entries[v.ID]; ok && e.ready {
+			read = append(read, v)
 		}
 	}
-	if !isBackPressureLevel(p.Level) {
-		return
+	slices.SortFunc(read, func(a, b flinkapi.JobVertex) int { return strings.Compare(a.ID, b.ID) })
+	for _, v := range read {
+		e := p.entries[v.ID]
+		for _, m := range []struct {
+			desc *prometheus.Desc
+			v    float64
+		}{{c.backPressured, e.p.BackPressured}, {c.busy, e.p.Busy}, {c.idle, e.p.Idle}} {
+			if !math.IsNaN(m.v) {
+				gauge(ch, m.desc, m.v, p.job.ID, p.job.Name, v.ID, v.Name)
+			}
+		}
+		gauge(ch, c.age, max(0, now.Sub(e.read).Seconds()), p.job.ID, p.job.Name, v.ID, v.Name)
 	}
 	for _, level := range backPressureLevels {
-		gauge(ch, c.level, boolValue(p.Level == level), append(append([]string{}, labels...), level)...)
+		for _, v := range read {
+			if l := p.entries[v.ID].p.Level; isBackPressureLevel(l) {
+				gauge(ch, c.level, boolValue(l == level), p.job.ID, p.job.Name, v.ID, v.Name, level)
+			}
+		}
 	}
 }
 

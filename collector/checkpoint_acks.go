@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -40,6 +41,10 @@ type checkpointAcksCollector struct {
 	analysisID, analysisTrigger, analysisAge, analysisPending                    *prometheus.Desc
 	vertexPending, tmPending, phaseMax                                           *prometheus.Desc
 	vertexMissing                                                                *prometheus.Desc
+	// kinds are the kinds of analysis in the exposition's order;
+	// kindLabelled are the descriptors with a checkpoint (kind) label.
+	kinds        []string
+	kindLabelled map[*prometheus.Desc]bool
 }
 
 // The kinds of acknowledgement analysis, values of the checkpoint label.
@@ -89,6 +94,11 @@ func newCheckpointAcksCollector() Collector {
 	c.tmPending = c.add("taskmanager", "checkpoint_subtasks_pending", "Subtasks of the job on this TaskManager that had not acknowledged the checkpoint (status pending_or_failed in "+details+", mapped through /jobs/:jobid/vertices/:vertexid taskmanager-id); 0 for a TaskManager whose subtasks all acknowledged;"+trouble, tmKind...)
 	c.vertexMissing = c.add("job_vertex", "checkpoint_ack_analysis_missing", "1 for a vertex whose subtask details could not be read for the acknowledgement analysis (its request failed or timed out, from "+details+"): the analysis describes the job's other vertices only, and this vertex has none of its series; absent for a vertex that was read;"+which, vertexKind...)
 	c.phaseMax = c.add("job_vertex", "checkpoint_acknowledged_phase_max_seconds", "Slowest phase among the subtasks that did acknowledge a checkpoint in trouble, from "+details+": phase is ack (end_to_end_duration), sync, async, alignment, start_delay or unexplained (ack minus the others); checkpoint is in_progress or latest_failed (the latest completed one has its own series).", append(append([]string{}, vertexKind...), "phase")...)
+	c.kinds = slices.Sorted(slices.Values(ackKinds()))
+	c.kindLabelled = map[*prometheus.Desc]bool{}
+	for _, d := range []*prometheus.Desc{c.analysisID, c.analysisTrigger, c.analysisAge, c.analysisPending, c.vertexPending, c.tmPending, c.vertexMissing, c.phaseMax} {
+		c.kindLabelled[d] = true
+	}
 	return c
 }
 
@@ -109,10 +119,17 @@ func (c *checkpointAcksCollector) Update(s *Scrape, ch chan<- prometheus.Metric)
 	// scrape): each job's analyses go out as soon as its checkpoints came,
 	// not after the last job's.
 	early := s.background
+	inOrder := newJobOrder(ch, len(jobs))
 	errs := parallel(len(jobs), func(i int) error {
+		var b batch
+		if early {
+			// Deferred, so that a panic (parallel recovers it) holds no
+			// later job back.
+			defer func() { inOrder.send(i, b) }()
+		}
 		err := plans[i].prepare(s, jobs[i])
 		if early && plans[i].js != nil {
-			c.emit(s, &plans[i], ch)
+			c.emit(s, &plans[i], &b)
 		}
 		return err
 	})
@@ -174,9 +191,22 @@ func (c *checkpointAcksCollector) Update(s *Scrape, ch chan<- prometheus.Metric)
 		}
 	}
 
-	for i := range plans {
-		if p := &plans[i]; p.js != nil && !early {
-			c.emit(s, p, ch)
+	if !early {
+		for i := range plans {
+			var b batch
+			if plans[i].js != nil {
+				c.emit(s, &plans[i], &b)
+			}
+			inOrder.send(i, b)
+		}
+	}
+	for k := range c.kinds {
+		for i := range plans {
+			if plans[i].byKind != nil {
+				for _, m := range plans[i].byKind[k] {
+					ch <- m
+				}
+			}
 		}
 	}
 	return errors.Join(joinJobErrors(jobs, errs), s.lateError("checkpoint_acks"))
@@ -191,6 +221,9 @@ type ackPlan struct {
 	// cost is the requests a new analysis sends; placementCost those of
 	// reading the run's placement first, 0 once it is known.
 	cost, placementCost int
+	// byKind are the series labelled with the kind of analysis, by the
+	// kind's place in checkpointAcksCollector.kinds (emit).
+	byKind []batch
 }
 
 // ackTarget is one kind of analysis of a job in one scrape.
@@ -344,83 +377,137 @@ func pendingFor(kind string, cp *flinkapi.CheckpointStatistics, now time.Time) f
 	return 0
 }
 
-// emit sends the job's analyses.
-func (c *checkpointAcksCollector) emit(s *Scrape, p *ackPlan, ch chan<- prometheus.Metric) {
+// emit makes the job's analyses' series: each analysis's own, built once
+// (ackSeries), less those of TaskManagers that left, and its age. The
+// series about the job go to b; those labelled with the kind of analysis
+// (checkpoint), which the exposition lists by kind before job, to
+// p.byKind, by the kind's place in c.kinds, to be sent after every job's
+// (exposition.go).
+func (c *checkpointAcksCollector) emit(s *Scrape, p *ackPlan, b *batch) {
 	// A TaskManager that left takes its series with it, although the
 	// checkpoint it acknowledged stays the latest until the next completes.
 	// Without /taskmanagers (the taskmanagers collector reports that
 	// failure) every TaskManager of the checkpoint is kept.
 	live, liveErr := s.TaskManagerIDs()
-	keepTM := func(tm string) bool { return liveErr != nil || live[tm] }
 	j := p.job
+	p.byKind = make([]batch, len(c.kinds))
 	for _, t := range p.targets {
 		e := t.entry
 		if e == nil {
 			continue
 		}
-		if t.kind == ackLatestCompleted {
-			c.emitCompleted(j, e, keepTM, ch)
-		}
-		a := e.analysis
-		kl := []string{j.ID, j.Name, t.kind}
-		gauge(ch, c.analysisID, float64(a.CheckpointID), kl...)
-		gauge(ch, c.analysisTrigger, msToSeconds(e.trigger), kl...)
-		gauge(ch, c.analysisAge, max(0, s.Now().Sub(e.confirmed).Seconds()), kl...)
-		for _, id := range e.missing {
-			gauge(ch, c.vertexMissing, 1, j.ID, j.Name, id, e.names[id], t.kind)
-		}
-		if t.kind == ackLatestCompleted {
-			// Every subtask of a completed checkpoint acknowledged.
-			continue
-		}
-		gauge(ch, c.analysisPending, e.pendingFor, kl...)
-		for _, v := range a.Vertices {
-			vl := []string{j.ID, j.Name, v.VertexID, e.names[v.VertexID], t.kind}
-			gauge(ch, c.vertexPending, float64(v.Pending), vl...)
-			if v.Acked == 0 {
-				continue
-			}
-			for _, ph := range []struct {
-				name string
-				v    float64
-			}{{"ack", v.AckMax}, {"sync", v.SyncMax}, {"async", v.AsyncMax}, {"alignment", v.AlignMax}, {"start_delay", v.StartMax}, {"unexplained", v.Unexplained}} {
-				gauge(ch, c.phaseMax, ph.v, append(vl, ph.name)...)
+		k := slices.Index(c.kinds, t.kind)
+		for _, x := range c.entrySeries(j, t.kind, e) {
+			switch {
+			case x.tm != "" && liveErr == nil && !live[x.tm]:
+				// The TaskManager left.
+			case c.kindLabelled[x.m.Desc()]:
+				p.byKind[k] = append(p.byKind[k], x.m)
+			default:
+				*b = append(*b, x.m)
 			}
 		}
-		for tm, n := range a.TaskManagerPending {
-			if keepTM(tm) {
-				gauge(ch, c.tmPending, float64(n), tm, j.ID, j.Name, t.kind)
-			}
-		}
+		p.byKind[k].gauge(c.analysisAge, max(0, s.Now().Sub(e.confirmed).Seconds()), j.ID, j.Name, t.kind)
 	}
 }
 
-// emitCompleted sends the analysis of the latest completed checkpoint.
-func (c *checkpointAcksCollector) emitCompleted(j flinkapi.JobOverview, e *ackEntry, keepTM func(string) bool, ch chan<- prometheus.Metric) {
+// ackSeries are the series of one analysis but its age, built at the first
+// scrape that sends them and sent again at every scrape while the analysis
+// stays: an analysis never changes once made (the copies confirmAcks makes
+// share its ackSeries), and making its few hundred series anew at every
+// scrape was most of the collector's work.
+type ackSeries struct {
+	once sync.Once
+	// owner and jobName are what the series were built for. An analysis
+	// outlives neither, but series of another collector's descriptors or
+	// with another job name are never sent: they are built anew.
+	owner   *checkpointAcksCollector
+	jobName string
+	series  []ackMetric
+}
+
+// ackMetric is one series and the TaskManager it is about, "" for none.
+type ackMetric struct {
+	m  prometheus.Metric
+	tm string
+}
+
+// entrySeries returns the series of job j's analysis e of the given kind,
+// in the exposition's order.
+func (c *checkpointAcksCollector) entrySeries(j flinkapi.JobOverview, kind string, e *ackEntry) []ackMetric {
+	build := func() []ackMetric {
+		xs := c.buildSeries(j, kind, e)
+		sortSeries(xs, func(x ackMetric) prometheus.Metric { return x.m })
+		return xs
+	}
+	built := e.series
+	if built == nil {
+		return build()
+	}
+	built.once.Do(func() { built.owner, built.jobName, built.series = c, j.Name, build() })
+	if built.owner != c || built.jobName != j.Name {
+		return build()
+	}
+	return built.series
+}
+
+// buildSeries makes the series of job j's analysis e of the given kind,
+// but its age.
+func (c *checkpointAcksCollector) buildSeries(j flinkapi.JobOverview, kind string, e *ackEntry) []ackMetric {
+	var xs []ackMetric
+	add := func(tm string, desc *prometheus.Desc, v float64, labels ...string) {
+		xs = append(xs, ackMetric{m: prometheus.MustNewConstMetric(desc, prometheus.GaugeValue, v, labels...), tm: tm})
+	}
 	a := e.analysis
+	kl := []string{j.ID, j.Name, kind}
+	add("", c.analysisID, float64(a.CheckpointID), kl...)
+	add("", c.analysisTrigger, msToSeconds(e.trigger), kl...)
+	for _, id := range e.missing {
+		add("", c.vertexMissing, 1, j.ID, j.Name, id, e.names[id], kind)
+	}
+	if kind == ackLatestCompleted {
+		// Every subtask of a completed checkpoint acknowledged.
+		for _, v := range a.Vertices {
+			l := []string{j.ID, j.Name, v.VertexID, e.names[v.VertexID]}
+			add("", c.subtasks, float64(v.Subtasks), l...)
+			add("", c.acked, float64(v.Acked), l...)
+			if v.Acked == 0 {
+				continue
+			}
+			add("", c.ackMax, v.AckMax, l...)
+			add("", c.ackAvg, v.AckAvg, l...)
+			add("", c.syncMax, v.SyncMax, l...)
+			add("", c.asyncMax, v.AsyncMax, l...)
+			add("", c.asyncAvg, v.AsyncTotal/float64(v.Acked), l...)
+			add("", c.alignMax, v.AlignMax, l...)
+			add("", c.startMax, v.StartMax, l...)
+			add("", c.unexplained, v.Unexplained, l...)
+		}
+		if t, ok := a.UploadThroughput(); ok {
+			add("", c.throughput, t, j.ID, j.Name)
+		}
+		for tm, ack := range a.TaskManagerAckMax {
+			add(tm, c.tmAckMax, ack, tm, j.ID, j.Name)
+			add(tm, c.tmUnexplained, a.TaskManagerUnexplainedMax[tm], tm, j.ID, j.Name)
+		}
+		return xs
+	}
+	add("", c.analysisPending, e.pendingFor, kl...)
 	for _, v := range a.Vertices {
-		l := []string{j.ID, j.Name, v.VertexID, e.names[v.VertexID]}
-		gauge(ch, c.subtasks, float64(v.Subtasks), l...)
-		gauge(ch, c.acked, float64(v.Acked), l...)
+		vl := []string{j.ID, j.Name, v.VertexID, e.names[v.VertexID], kind}
+		add("", c.vertexPending, float64(v.Pending), vl...)
 		if v.Acked == 0 {
 			continue
 		}
-		gauge(ch, c.ackMax, v.AckMax, l...)
-		gauge(ch, c.ackAvg, v.AckAvg, l...)
-		gauge(ch, c.syncMax, v.SyncMax, l...)
-		gauge(ch, c.asyncMax, v.AsyncMax, l...)
-		gauge(ch, c.asyncAvg, v.AsyncTotal/float64(v.Acked), l...)
-		gauge(ch, c.alignMax, v.AlignMax, l...)
-		gauge(ch, c.startMax, v.StartMax, l...)
-		gauge(ch, c.unexplained, v.Unexplained, l...)
-	}
-	if t, ok := a.UploadThroughput(); ok {
-		gauge(ch, c.throughput, t, j.ID, j.Name)
-	}
-	for tm, ack := range a.TaskManagerAckMax {
-		if keepTM(tm) {
-			gauge(ch, c.tmAckMax, ack, tm, j.ID, j.Name)
-			gauge(ch, c.tmUnexplained, a.TaskManagerUnexplainedMax[tm], tm, j.ID, j.Name)
+		for _, ph := range []struct {
+			name string
+			v    float64
+		}{{"ack", v.AckMax}, {"sync", v.SyncMax}, {"async", v.AsyncMax}, {"alignment", v.AlignMax}, {"start_delay", v.StartMax}, {"unexplained", v.Unexplained}} {
+			add("", c.phaseMax, ph.v, append(vl, ph.name)...)
 		}
 	}
+	for tm, n := range a.TaskManagerPending {
+		add(tm, c.tmPending, float64(n), tm, j.ID, j.Name, kind)
+	}
+	return xs
 }

@@ -1,6 +1,9 @@
 package collector
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/flink-exporter/flink_exporter/flinkapi"
@@ -59,7 +62,7 @@ func (c *checkpointsCollector) Update(s *Scrape, ch chan<- prometheus.Metric) er
 	if err != nil {
 		return err
 	}
-	return forEachJob(jobs, func(j flinkapi.JobOverview) error { return c.updateJob(s, j, ch) })
+	return forEachJobInOrder(jobs, ch, func(j flinkapi.JobOverview, b *batch) error { return c.updateJob(s, j, b) })
 }
 
 // prefetchJobs asks each job's /jobs/:jobid/checkpoints before the
@@ -71,7 +74,7 @@ func (c *checkpointsCollector) prefetchJobs(s *Scrape, jobs []flinkapi.JobOvervi
 	})
 }
 
-func (c *checkpointsCollector) updateJob(s *Scrape, j flinkapi.JobOverview, ch chan<- prometheus.Metric) error {
+func (c *checkpointsCollector) updateJob(s *Scrape, j flinkapi.JobOverview, b *batch) error {
 	js := s.state.Job(j.ID)
 	js.prefetchConfig(s, j.ID)
 	stats, err := s.Checkpoints(j.ID)
@@ -85,32 +88,33 @@ func (c *checkpointsCollector) updateJob(s *Scrape, j flinkapi.JobOverview, ch c
 	js.setCheckpointing(true)
 	l := []string{j.ID, j.Name}
 
-	counter(ch, c.completed, float64(stats.Counts.Completed), l...)
-	counter(ch, c.failed, float64(stats.Counts.Failed), l...)
-	counter(ch, c.restored, float64(stats.Counts.Restored), l...)
-	counter(ch, c.triggered, float64(stats.Counts.Total), l...)
-	gauge(ch, c.inProgress, float64(stats.Counts.InProgress), l...)
-	for reason, n := range js.recordFailures(stats) {
-		counter(ch, c.failures, n, j.ID, j.Name, reason)
+	b.counter(c.completed, float64(stats.Counts.Completed), l...)
+	b.counter(c.failed, float64(stats.Counts.Failed), l...)
+	b.counter(c.restored, float64(stats.Counts.Restored), l...)
+	b.counter(c.triggered, float64(stats.Counts.Total), l...)
+	b.gauge(c.inProgress, float64(stats.Counts.InProgress), l...)
+	failures := js.recordFailures(stats)
+	for _, reason := range slices.Sorted(maps.Keys(failures)) {
+		b.counter(c.failures, failures[reason], j.ID, j.Name, reason)
 	}
 
 	if last := stats.Latest.Completed; last != nil {
-		gauge(ch, c.lastID, float64(last.ID), l...)
-		gauge(ch, c.lastDuration, msToSeconds(last.EndToEndDuration), l...)
-		gauge(ch, c.lastFullSize, float64(last.StateSize), l...)
-		gauge(ch, c.lastSize, float64(last.Size()), l...)
-		gauge(ch, c.lastCompleted, msToSeconds(last.LatestAckTimestamp), l...)
-		gauge(ch, c.lastProcessed, float64(last.ProcessedData), l...)
-		gauge(ch, c.lastPersisted, float64(last.PersistedData), l...)
+		b.gauge(c.lastID, float64(last.ID), l...)
+		b.gauge(c.lastDuration, msToSeconds(last.EndToEndDuration), l...)
+		b.gauge(c.lastFullSize, float64(last.StateSize), l...)
+		b.gauge(c.lastSize, float64(last.Size()), l...)
+		b.gauge(c.lastCompleted, msToSeconds(last.LatestAckTimestamp), l...)
+		b.gauge(c.lastProcessed, float64(last.ProcessedData), l...)
+		b.gauge(c.lastPersisted, float64(last.PersistedData), l...)
 	}
 	if f := stats.Latest.Failed; f != nil && f.FailureTimestamp != nil {
-		gauge(ch, c.lastFailure, msToSeconds(*f.FailureTimestamp), l...)
+		b.gauge(c.lastFailure, msToSeconds(*f.FailureTimestamp), l...)
 	}
 	if r := stats.Latest.Restored; r != nil {
-		gauge(ch, c.lastRestore, msToSeconds(r.RestoreTimestamp), l...)
+		b.gauge(c.lastRestore, msToSeconds(r.RestoreTimestamp), l...)
 	}
 	if g, ok := StateGrowthRate(stats.History); ok {
-		gauge(ch, c.growth, g, l...)
+		b.gauge(c.growth, g, l...)
 	}
 
 	cfg, err := js.checkpointConfig(s, j.ID, stats.Counts)
@@ -120,10 +124,10 @@ func (c *checkpointsCollector) updateJob(s *Scrape, j flinkapi.JobOverview, ch c
 	if err != nil {
 		return err
 	}
-	c.updateConfig(cfg, l, ch)
+	c.updateConfig(cfg, l, b)
 	if worst, ok := js.worstCompletedDuration(stats); ok {
 		if r, ok := DurationToTimeoutRatio(worst, cfg.Timeout); ok {
-			gauge(ch, c.ratio, r, l...)
+			b.gauge(c.ratio, r, l...)
 		}
 	}
 	// The age is 0 only when Flink counts no checkpoint in flight; one in
@@ -135,23 +139,23 @@ func (c *checkpointsCollector) updateJob(s *Scrape, j flinkapi.JobOverview, ch c
 	} else if stats.Counts.InProgress > 0 {
 		return nil
 	}
-	gauge(ch, c.inProgressAge, age, l...)
+	b.gauge(c.inProgressAge, age, l...)
 	if cfg.Timeout > 0 {
-		gauge(ch, c.inProgressRatio, age/msToSeconds(cfg.Timeout), l...)
+		b.gauge(c.inProgressRatio, age/msToSeconds(cfg.Timeout), l...)
 	}
 	return nil
 }
 
-func (c *checkpointsCollector) updateConfig(cfg *flinkapi.CheckpointConfig, l []string, ch chan<- prometheus.Metric) {
-	gauge(ch, c.timeout, msToSeconds(cfg.Timeout), l...)
+func (c *checkpointsCollector) updateConfig(cfg *flinkapi.CheckpointConfig, l []string, b *batch) {
+	b.gauge(c.timeout, msToSeconds(cfg.Timeout), l...)
 	if cfg.PeriodicCheckpointing() {
-		gauge(ch, c.interval, msToSeconds(cfg.Interval), l...)
+		b.gauge(c.interval, msToSeconds(cfg.Interval), l...)
 	}
-	gauge(ch, c.minPause, msToSeconds(cfg.MinPause), l...)
-	gauge(ch, c.maxConcurrent, float64(cfg.MaxConcurrent), l...)
-	gauge(ch, c.tolerable, float64(cfg.TolerableFailedCheckpoints), l...)
-	gauge(ch, c.unaligned, boolValue(cfg.UnalignedCheckpoints), l...)
-	gauge(ch, c.configInfo, 1, l[0], l[1], cfg.Mode, deref(cfg.StateBackend), deref(cfg.CheckpointStorage))
+	b.gauge(c.minPause, msToSeconds(cfg.MinPause), l...)
+	b.gauge(c.maxConcurrent, float64(cfg.MaxConcurrent), l...)
+	b.gauge(c.tolerable, float64(cfg.TolerableFailedCheckpoints), l...)
+	b.gauge(c.unaligned, boolValue(cfg.UnalignedCheckpoints), l...)
+	b.gauge(c.configInfo, 1, l[0], l[1], cfg.Mode, deref(cfg.StateBackend), deref(cfg.CheckpointStorage))
 }
 
 func deref(s *string) string {

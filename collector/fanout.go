@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"errors"
 	"fmt"
 	"sync"
 
@@ -33,15 +32,10 @@ func parallel(n int, fn func(i int) error) []error {
 	return errs
 }
 
-// forEachJob runs fn for every job concurrently and returns the jobs'
-// errors joined, each naming its job, so one failing job never hides the
-// others.
-func forEachJob(jobs []flinkapi.JobOverview, fn func(flinkapi.JobOverview) error) error {
-	errs := parallel(len(jobs), func(i int) error {
-		if err := fn(jobs[i]); err != nil {
-			return fmt.Errorf("job %s (%s): %w", jobs[i].ID, jobs[i].Name, err)
-		}
+// jobError names the job in its error; nil stays nil.
+func jobError(j flinkapi.JobOverview, err error) error {
+	if err == nil {
 		return nil
-	})
-	return errors.Join(errs...)
+	}
+	return fmt.Errorf("job %s (%s): %w", j.ID, j.Name, err)
 }

@@ -2,7 +2,9 @@ package collector
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,10 +16,13 @@ import (
 type jobsCollector struct {
 	descSet
 	state, start *prometheus.Desc
+	// states are Flink's job states in the exposition's order.
+	states []string
 }
 
 func newJobsCollector() Collector {
-	c := &jobsCollector{}
+	c := &jobsCollector{states: flinkapi.JobStates()}
+	slices.Sort(c.states)
 	c.state = c.add("job", "state", "1 for the job's current state and 0 for the others, from /jobs/overview state.", "job_id", "job_name", "state")
 	c.start = c.add("job", "start_timestamp_seconds", "When the job was submitted, from /jobs/overview start-time.", jobLabels...)
 	return c
@@ -29,7 +34,7 @@ func (c *jobsCollector) Update(s *Scrape, ch chan<- prometheus.Metric) error {
 		return err
 	}
 	for _, j := range jobs {
-		for _, state := range flinkapi.JobStates() {
+		for _, state := range c.states {
 			gauge(ch, c.state, boolValue(j.State == state), j.ID, j.Name, state)
 		}
 		if j.StartTime > 0 {
@@ -54,8 +59,10 @@ const DefaultMaxJobs = 1000
 // flink_cluster_jobs counts all of them.
 type jobList struct {
 	selected []flinkapi.JobOverview
-	byState  map[string]int
-	skipped  map[string]int
+	// rank is each selected job's place in selected.
+	rank    map[string]int
+	byState map[string]int
+	skipped map[string]int
 }
 
 // fetchJobs reads GET /jobs/overview once for the scrape, keeps one entry
@@ -82,6 +89,14 @@ func (s *Scrape) fetchJobs() (*jobList, error) {
 		l.byState[j.State]++
 	}
 	l.selected = selectJobs(jobs, s.maxJobs)
+	// By id: the collectors send each job's series in this order, the
+	// order in which the exposition lists them (exposition.go).
+	l.selected = slices.Clone(l.selected)
+	slices.SortFunc(l.selected, func(a, b flinkapi.JobOverview) int { return strings.Compare(a.ID, b.ID) })
+	l.rank = make(map[string]int, len(l.selected))
+	for i, j := range l.selected {
+		l.rank[j.ID] = i
+	}
 	left := len(jobs) - len(l.selected)
 	if left > 0 {
 		kept := make(map[string]bool, len(l.selected))

@@ -148,11 +148,9 @@ func pickRefreshes(cands []refreshCandidate, budget int) []int {
 // joinJobErrors joins the errors of jobs (errs[i] is jobs[i]'s), each
 // naming its job, so that one failing job never hides the others.
 func joinJobErrors(jobs []flinkapi.JobOverview, errs []error) error {
-	var out []error
+	out := make([]error, len(errs))
 	for i, err := range errs {
-		if err != nil {
-			out = append(out, fmt.Errorf("job %s (%s): %w", jobs[i].ID, jobs[i].Name, err))
-		}
+		out[i] = jobError(jobs[i], err)
 	}
 	return errors.Join(out...)
 }

@@ -121,7 +121,7 @@ func (s *Scrape) Overview() (*flinkapi.ClusterOverview, error) {
 }
 
 // Jobs returns the jobs of GET /jobs/overview the scrape reads in detail:
-// each once, and at most Config.MaxJobs of them (see fetchJobs).
+// each once, at most Config.MaxJobs of them (see fetchJobs), by id.
 func (s *Scrape) Jobs() ([]flinkapi.JobOverview, error) {
 	o, err := s.jobs.do("", s.fetchJobs)
 	if err != nil {
@@ -167,8 +167,20 @@ func (s *Scrape) TaskManagerIDs() (map[string]bool, error) {
 
 // Checkpoints returns GET /jobs/:jobid/checkpoints of one job. A job
 // without checkpointing gives an error for which flinkapi.IsNotFound holds.
+//
+// The requests of all jobs queue for the client's request slots in the
+// order of Jobs (flinkapi.WithQueueOrder), whichever goroutine asks first:
+// the answers then come in the order in which the collectors send the
+// jobs' series (exposition.go), and an early job's answer does not come
+// last and hold the series of the jobs after it back.
 func (s *Scrape) Checkpoints(jobID string) (*flinkapi.CheckpointingStatistics, error) {
 	return s.checkpoints.do(jobID, func() (*flinkapi.CheckpointingStatistics, error) {
-		return s.client.Checkpoints(s.ctx, jobID)
+		ctx := s.ctx
+		if l, err := s.jobs.do("", s.fetchJobs); err == nil {
+			if n, ok := l.rank[jobID]; ok {
+				ctx = flinkapi.WithQueueOrder(ctx, n)
+			}
+		}
+		return s.client.Checkpoints(ctx, jobID)
 	})
 }

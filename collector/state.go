@@ -363,6 +363,8 @@ type ackEntry struct {
 	trigger    int64
 	pendingFor float64
 	confirmed  time.Time
+	// series are its series, built once (checkpoint_acks.go).
+	series *ackSeries
 }
 
 // ackStatus returns the job's acknowledgement analyses by kind (a copy of
@@ -448,6 +450,7 @@ func (js *jobState) refreshAcks(ctx context.Context, s *Scrape, jobID, kind stri
 		trigger:    cp.TriggerTimestamp,
 		pendingFor: pendingFor(kind, cp, s.state.jobManagerTime(now)),
 		confirmed:  now,
+		series:     &ackSeries{},
 	}
 	js.mu.Lock()
 	defer js.mu.Unlock()

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,7 +44,8 @@ func (c *taskManagersCollector) Update(s *Scrape, ch chan<- prometheus.Metric) e
 	if err != nil {
 		return err
 	}
-	tms := info.TaskManagers
+	// By id, the exposition's order (exposition.go).
+	tms := slices.SortedFunc(slices.Values(info.TaskManagers), func(a, b flinkapi.TaskManagerInfo) int { return strings.Compare(a.ID, b.ID) })
 	ids := make([]string, 0, len(tms))
 	for _, tm := range tms {
 		ids = append(ids, tm.ID)
