@@ -31,7 +31,7 @@ func (r *Report) Markdown() []byte {
 	if r.Quick {
 		w("**Smoke run (`--quick`): the smallest cluster and a few scrapes only; not the published measurement.**\n\n")
 	}
-	w("What one scrape costs the JobManager (REST requests) and the exporter (time, CPU, memory), measured against the simulator (`flinksim`) at four cluster sizes with 2 ms and 20 ms added to every REST answer. `go run ./cmd/perfbench` measures and rewrites this file (%s on the machine below); `go run ./cmd/perfbench --quick` is a smoke run, and `go test -bench BenchmarkScrape ./collector` reports `requests/scrape` beside the code. One exporter probing 100 clusters is measured in [performance-multicluster.md](performance-multicluster.md), a JobManager listing 100 000 jobs in [performance-large-answers.md](performance-large-answers.md).\n\n", r.Took.Round(time.Second))
+	w("What one scrape costs the JobManager (REST requests) and the exporter (time, CPU, memory), measured against the simulator (`flinksim`) at four cluster sizes with 2 ms and 20 ms added to every REST answer. `go run ./cmd/perfbench` measures and rewrites this file (%s on the machine below); `go run ./cmd/perfbench --quick` is a smoke run, and `go test -bench BenchmarkScrape ./collector` reports `requests/scrape` beside the code. One exporter probing 100 clusters is measured in [performance-multicluster.md](performance-multicluster.md), a JobManager listing 100 000 jobs in [performance-large-answers.md](performance-large-answers.md), and the exporter's own CPU time and allocations per scrape, without REST latency, in [performance-scrape-work.md](performance-scrape-work.md).\n\n", r.Took.Round(time.Second))
 	r.writeTargets(w)
 	r.writeMachine(w)
 	r.writeMethod(w)
