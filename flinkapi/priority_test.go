@@ -27,45 +27,76 @@ func waitQueued(t *testing.T, l *limiter, n int) {
 	}
 }
 
-func TestLimiterServesCoreBeforeDetail(t *testing.T) {
+// slotQueue starts requests that wait for a slot of a limiter whose only
+// slot the test holds, and records the order in which they get one.
+type slotQueue struct {
+	t      *testing.T
+	l      *limiter
+	got    chan string
+	queued int
+}
+
+// newSlotQueue returns a limiter of one slot, taken by the test.
+func newSlotQueue(t *testing.T) *slotQueue {
+	t.Helper()
 	l := newLimiter(1)
-	ctx := context.Background()
-	if err := l.acquire(ctx, PriorityCore, "/overview"); err != nil {
+	if err := l.acquire(context.Background(), PriorityCore, "/overview"); err != nil {
 		t.Fatal(err)
 	}
-	order := make(chan string, 3)
-	start := func(name string, p Priority) {
-		go func() {
-			if err := l.acquire(ctx, p, "/lane"); err != nil {
-				order <- "error " + name
-				return
-			}
-			order <- name
-			l.release(p)
-		}()
-	}
-	start("detail-1", PriorityDetail)
-	waitQueued(t, l, 1)
-	start("detail-2", PriorityDetail)
-	waitQueued(t, l, 2)
-	start("core", PriorityCore)
-	waitQueued(t, l, 3)
-	l.release(PriorityCore)
-	var got []string
-	for range 3 {
-		got = append(got, <-order)
-	}
-	want := []string{"core", "detail-1", "detail-2"}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("slots went to %v, want %v", got, want)
+	return &slotQueue{t: t, l: l, got: make(chan string, 100)}
+}
+
+// wait starts the request name of lane with priority p within ctx and
+// returns once it waits for a slot; given one, it reports its name and
+// frees the slot.
+func (q *slotQueue) wait(ctx context.Context, name string, p Priority, lane string) {
+	q.t.Helper()
+	go func() {
+		if err := q.l.acquire(ctx, p, lane); err != nil {
+			q.got <- "error " + name
+			return
 		}
+		q.got <- name
+		q.l.release(p)
+	}()
+	q.queued++
+	waitQueued(q.t, q.l, q.queued)
+}
+
+// served frees the test's slot and returns the requests' names in the
+// order they got it.
+func (q *slotQueue) served() []string {
+	q.l.release(PriorityCore)
+	var got []string
+	for range q.queued {
+		got = append(got, <-q.got)
 	}
-	l.mu.Lock()
-	free := l.free
-	l.mu.Unlock()
-	if free != 1 {
-		t.Errorf("free slots after all released = %d, want 1", free)
+	return got
+}
+
+func TestLimiterServesCoreBeforeDetail(t *testing.T) {
+	q := newSlotQueue(t)
+	ctx := context.Background()
+	q.wait(ctx, "detail-1", PriorityDetail, "/lane")
+	q.wait(ctx, "detail-2", PriorityDetail, "/lane")
+	q.wait(ctx, "core", PriorityCore, "/lane")
+	got, want := q.served(), []string{"core", "detail-1", "detail-2"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("slots went to %v, want %v", got, want)
+	}
+	// The last request frees its slot after it reported its name.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		q.l.mu.Lock()
+		free := q.l.free
+		q.l.mu.Unlock()
+		if free == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("free slots after all released = %d, want 1", free)
+		}
+		runtime.Gosched()
 	}
 }
 
@@ -132,33 +163,14 @@ func TestLimiterKeepsASlotForCore(t *testing.T) {
 // per-job requests) does not starve a lane with one waiter of the same
 // priority (another collector's single request): lanes are served in turn.
 func TestLimiterServesLanesInTurn(t *testing.T) {
-	l := newLimiter(1)
+	q := newSlotQueue(t)
 	ctx := context.Background()
-	if err := l.acquire(ctx, PriorityCore, "/overview"); err != nil {
-		t.Fatal(err)
-	}
-	order := make(chan string, 8)
-	start := func(name, lane string, queued int) {
-		go func() {
-			if err := l.acquire(ctx, PriorityCore, lane); err != nil {
-				order <- "error " + name
-				return
-			}
-			order <- name
-			l.release(PriorityCore)
-		}()
-		waitQueued(t, l, queued)
-	}
 	for i := range 5 {
-		start(fmt.Sprintf("checkpoints-%d", i), "/jobs/:jobid/checkpoints", i+1)
+		q.wait(ctx, fmt.Sprintf("checkpoints-%d", i), PriorityCore, "/jobs/:jobid/checkpoints")
 	}
-	start("taskmanagers", "/taskmanagers", 6)
-	start("jobmanager", "/jobmanager/metrics", 7)
-	l.release(PriorityCore)
-	var got []string
-	for range 7 {
-		got = append(got, <-order)
-	}
+	q.wait(ctx, "taskmanagers", PriorityCore, "/taskmanagers")
+	q.wait(ctx, "jobmanager", PriorityCore, "/jobmanager/metrics")
+	got := q.served()
 	want := []string{"checkpoints-0", "taskmanagers", "jobmanager", "checkpoints-1", "checkpoints-2", "checkpoints-3", "checkpoints-4"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("slots went to %v, want %v", got, want)
@@ -190,36 +202,16 @@ func TestLanesRemove(t *testing.T) {
 // slots by that order whatever order they came in, after the waiter
 // without one that came before them and before the one that came after.
 func TestLimiterServesQueueOrder(t *testing.T) {
-	l := newLimiter(1)
+	q := newSlotQueue(t)
 	ctx := context.Background()
-	if err := l.acquire(ctx, PriorityCore, "/overview"); err != nil {
-		t.Fatal(err)
-	}
-	order := make(chan string, 8)
-	queued := 0
-	start := func(name string, ctx context.Context) {
-		go func() {
-			if err := l.acquire(ctx, PriorityCore, "/jobs/:jobid/checkpoints"); err != nil {
-				order <- "error " + name
-				return
-			}
-			order <- name
-			l.release(PriorityCore)
-		}()
-		queued++
-		waitQueued(t, l, queued)
-	}
-	start("unordered-first", ctx)
+	const lane = "/jobs/:jobid/checkpoints"
+	q.wait(ctx, "unordered-first", PriorityCore, lane)
 	for _, n := range []int{3, 0, 4, 1, 2} {
-		start(fmt.Sprintf("job-%d", n), WithQueueOrder(ctx, n))
+		q.wait(WithQueueOrder(ctx, n), fmt.Sprintf("job-%d", n), PriorityCore, lane)
 	}
-	start("unordered-last", ctx)
-	start("job-5", WithQueueOrder(ctx, 5))
-	l.release(PriorityCore)
-	var got []string
-	for range queued {
-		got = append(got, <-order)
-	}
+	q.wait(ctx, "unordered-last", PriorityCore, lane)
+	q.wait(WithQueueOrder(ctx, 5), "job-5", PriorityCore, lane)
+	got := q.served()
 	want := []string{"unordered-first", "job-0", "job-1", "job-2", "job-3", "job-4", "unordered-last", "job-5"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("slots went to %v, want %v", got, want)
