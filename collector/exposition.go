@@ -15,8 +15,8 @@ import (
 // The registry sorts the series of each metric family by their label
 // values (labels taken by name) after the scrape's last series arrived: on
 // the scrape's critical path, behind the last REST answer. Go's sort passes
-// over a sorted slice once, while series in arrival order cost it tens of
-// milliseconds at 25,000 series (docs/performance.md). So the collectors
+// over a sorted slice once, while series in arrival order cost it 15-30 ms
+// at 25,000 series (docs/performance-scrape-work.md). So the collectors
 // send series in the exposition's order: jobs by id (Scrape.Jobs), and
 // within a job each family by its other labels. forEachJobInOrder keeps
 // that order while the jobs are read concurrently; sortSeries orders series
