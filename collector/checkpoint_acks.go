@@ -116,8 +116,9 @@ func (c *checkpointAcksCollector) Update(s *Scrape, ch chan<- prometheus.Metric)
 	plans := make([]ackPlan, len(jobs))
 	// Refreshed in the background, nothing this scrape refreshes changes
 	// what it exports (the refreshes complete into the State for the next
-	// scrape): each job's analyses go out as soon as its checkpoints came,
-	// not after the last job's.
+	// scrape): each job's analyses go out as soon as its checkpoints and
+	// those of the jobs before it came (exposition.go), not after the last
+	// job's.
 	early := s.background
 	inOrder := newJobOrder(ch, len(jobs))
 	errs := parallel(len(jobs), func(i int) error {

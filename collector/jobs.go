@@ -90,8 +90,8 @@ func (s *Scrape) fetchJobs() (*jobList, error) {
 	}
 	l.selected = selectJobs(jobs, s.maxJobs)
 	// By id: the collectors send each job's series in this order, the
-	// order in which the exposition lists them (exposition.go).
-	l.selected = slices.Clone(l.selected)
+	// order in which the exposition lists them (exposition.go). The slice
+	// is fetchJobs' own (uniqueJobs made it).
 	slices.SortFunc(l.selected, func(a, b flinkapi.JobOverview) int { return strings.Compare(a.ID, b.ID) })
 	l.rank = make(map[string]int, len(l.selected))
 	for i, j := range l.selected {
