@@ -54,7 +54,7 @@ func (b bound) Collect(ch chan<- prometheus.Metric) { b.exporter.CollectContext(
 // accounting). exp may be nil: then only the others are served.
 func Handler(exp *collector.Exporter, fallback, offset time.Duration, logger log.Logger, others ...prometheus.Gatherer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var gatherers prometheus.Gatherers
+		var gatherers sequence
 		if exp != nil {
 			ctx, cancel := context.WithTimeout(r.Context(), Budget(r, fallback, offset))
 			defer cancel()
