@@ -22,7 +22,9 @@ import (
 // behind the scrape's last REST answer (BenchmarkGather in gather_test.go,
 // docs/performance-scrape-work.md). When two gatherers do share a family
 // name, the gathered families are merged as prometheus.Gatherers merges
-// them, checks included.
+// them, checks included. Each gatherer must return families it checked
+// and sorted itself, as a Registry's Gather does: a family of one
+// gatherer alone is served as it came.
 type sequence []prometheus.Gatherer
 
 // Gather implements prometheus.Gatherer. Like prometheus.Gatherers, it

@@ -51,7 +51,10 @@ func (b bound) Collect(ch chan<- prometheus.Metric) { b.exporter.CollectContext(
 
 // Handler serves a fresh scrape of exp bounded by the scrape budget, then
 // the other gatherers (the exporter's own metrics, a cluster's REST
-// accounting). exp may be nil: then only the others are served.
+// accounting). exp may be nil: then only the others are served. The
+// others are registries, or gatherers that check and sort their series as
+// a Registry does: their families are served without a second pass
+// (sequence).
 func Handler(exp *collector.Exporter, fallback, offset time.Duration, logger log.Logger, others ...prometheus.Gatherer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var gatherers sequence
