@@ -51,8 +51,15 @@ type queryData struct {
 // returns the result as Prometheus typed it: model.Vector, *model.Scalar,
 // model.Matrix (for a range selector) or *model.String.
 func (p *Prometheus) QueryValue(ctx context.Context, expr string) (model.Value, error) {
+	return p.queryValue(ctx, url.Values{"query": {expr}})
+}
+
+// queryValue posts form (the expression and, if set, the time) to
+// /api/v1/query.
+func (p *Prometheus) queryValue(ctx context.Context, form url.Values) (model.Value, error) {
+	expr := form.Get("query")
 	var d queryData
-	if err := p.post(ctx, "/api/v1/query", url.Values{"query": {expr}}, &d); err != nil {
+	if err := p.post(ctx, "/api/v1/query", form, &d); err != nil {
 		return nil, fmt.Errorf("query %q: %w", expr, err)
 	}
 	v, err := decodeValue(d)
@@ -68,6 +75,17 @@ func (p *Prometheus) QueryValue(ctx context.Context, expr string) (model.Value, 
 // holding its latest point. A string result is an error.
 func (p *Prometheus) Query(ctx context.Context, expr string) (model.Vector, error) {
 	v, err := p.QueryValue(ctx, expr)
+	if err != nil {
+		return nil, err
+	}
+	return asVector(v)
+}
+
+// QueryAt evaluates expr at time at, as Query does at the current time:
+// several queries at one instant read the same samples, however long
+// apart they are sent.
+func (p *Prometheus) QueryAt(ctx context.Context, expr string, at time.Time) (model.Vector, error) {
+	v, err := p.queryValue(ctx, url.Values{"query": {expr}, "time": {formatTime(at)}})
 	if err != nil {
 		return nil, err
 	}
