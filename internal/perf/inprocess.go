@@ -27,6 +27,9 @@ const maxCatchUp = 100
 //     z.SlowWarm) more times, the clock 15 s further before each, so that
 //     every job completed new checkpoints (the simulator's interval is
 //     3 s) and every metric cached for the 10 s TTL expired;
+//   - filled: the same Exporter scrapes on as in warm, not counted until a
+//     scrape adds no series (every analysis and back-pressure value has
+//     been read once), then z.Warm (or z.SlowWarm) times more;
 //   - unchanged: the same Exporter with the clock frozen, first scraped
 //     until a scrape asks nothing per vertex (it caught up with what the
 //     last warm scrape left for later), then z.Unchanged more times.
@@ -80,6 +83,38 @@ func measureInProcess(ctx context.Context, z Size, lat time.Duration) (*Result, 
 		}
 	}
 
+	// Filled: warm scrapes go on, not counted, until one returns no more
+	// series than the one before (until then every scrape adds the
+	// analyses and back-pressure read for the first time), then as many
+	// as the warm ones are counted.
+	filled, prev := false, 0
+	if n := len(r.Warm.Series); n > 0 {
+		prev = r.Warm.Series[n-1]
+	}
+	for range maxCatchUp {
+		clock.Advance(interval)
+		sim.CatchUp()
+		sr, _, err := m.measure(ctx, reg, nil)
+		if err != nil {
+			return nil, fmt.Errorf("filling in: %w", err)
+		}
+		if sr.series <= prev {
+			filled = true
+			break
+		}
+		prev = sr.series
+	}
+	if !filled {
+		return nil, fmt.Errorf("still adding series after %d warm scrapes", maxCatchUp)
+	}
+	for range z.warmScrapes(lat) {
+		clock.Advance(interval)
+		sim.CatchUp()
+		if _, err := m.scrape(ctx, reg, &r.Filled); err != nil {
+			return nil, fmt.Errorf("warm scrape with every series: %w", err)
+		}
+	}
+
 	caughtUp := false
 	for range maxCatchUp {
 		asked, err := m.scrape(ctx, reg, nil)
@@ -121,13 +156,24 @@ type simMeter struct {
 // scrape runs one scrape, records it in p (unless nil) and returns the
 // requests the simulator served for it by endpoint template.
 func (m *simMeter) scrape(ctx context.Context, reg *prometheus.Registry, p *Phase) (map[string]int64, error) {
+	_, asked, err := m.measure(ctx, reg, p)
+	return asked, err
+}
+
+// measure is scrape, also returning the scrape itself.
+func (m *simMeter) measure(ctx context.Context, reg *prometheus.Registry, p *Phase) (scrapeResult, map[string]int64, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return scrapeResult{}, nil, err
 	}
 	before := m.sim.RequestCounts()
 	sr, err := m.t.scrape(reg)
 	if err != nil {
-		return nil, err
+		return scrapeResult{}, nil, err
+	}
+	if p != nil {
+		if sr.compress, err = compressTime(sr.families); err != nil {
+			return scrapeResult{}, nil, err
+		}
 	}
 	asked := map[string]int64{}
 	var total int64
@@ -142,13 +188,14 @@ func (m *simMeter) scrape(ctx context.Context, reg *prometheus.Registry, p *Phas
 	if p != nil {
 		p.add(sr, asked)
 	}
-	return asked, nil
+	return sr, asked, nil
 }
 
 // add records one scrape.
 func (p *Phase) add(sr scrapeResult, asked map[string]int64) {
 	p.Requests = append(p.Requests, sr.requests)
 	p.Durations = append(p.Durations, sr.took)
+	p.Compress = append(p.Compress, sr.compress)
 	p.Series = append(p.Series, sr.series)
 	if sr.failed {
 		p.Failed++

@@ -148,6 +148,10 @@ type Result struct {
 	Latency time.Duration
 	// Cold, Warm and Unchanged are the in-process pass.
 	Cold, Warm, Unchanged Phase
+	// Filled is the in-process pass's warm scrapes once the exporter has
+	// every series: what a warm scrape costs when it has run for a while,
+	// and what the duration targets are measured on.
+	Filled Phase
 	// CompleteAfter is how many scrapes the exporter needed after it
 	// started (the last cold scrape the first) until a scrape returned
 	// every series of the caught-up unchanged scrapes; 0 if the warm
@@ -165,7 +169,9 @@ type Phase struct {
 	// Requests, Durations and Series are per scrape.
 	Requests  []int
 	Durations []time.Duration
-	Series    []int
+	// Compress is, per scrape, what gzip adds to the answer (scrapeResult).
+	Compress []time.Duration
+	Series   []int
 	// Failed counts scrapes in which flink_up was 0 or a collector failed.
 	Failed int
 	// Endpoints sums the requests of every scrape by endpoint template.

@@ -50,7 +50,7 @@ func TestQuick(t *testing.T) {
 		p     Phase
 		n     int
 		wantN int
-	}{{"cold", r.Cold, cold, z.Cold}, {"warm", r.Warm, warm, z.Warm}, {"unchanged", r.Unchanged, unchanged, z.Unchanged}} {
+	}{{"cold", r.Cold, cold, z.Cold}, {"warm", r.Warm, warm, z.Warm}, {"warm, filled", r.Filled, warm, z.Warm}, {"unchanged", r.Unchanged, unchanged, z.Unchanged}} {
 		if len(tt.p.Requests) != tt.wantN {
 			t.Errorf("%s: %d scrapes, want %d", tt.kind, len(tt.p.Requests), tt.wantN)
 		}
@@ -67,6 +67,23 @@ func TestQuick(t *testing.T) {
 		t.Errorf("warm: %d subtask details requests, want %d (each vertex of each new checkpoint)", got, z.Warm*J*V)
 	}
 
+	// Each warm scrape's answer was compressed as promhttp compresses it
+	// for Prometheus, and the floor table says what that adds.
+	if len(r.Filled.Compress) != len(r.Filled.Durations) {
+		t.Errorf("warm, filled: %d compression times for %d scrapes", len(r.Filled.Compress), len(r.Filled.Durations))
+	}
+	for i, d := range r.Filled.Compress {
+		if d <= 0 {
+			t.Errorf("warm, filled scrape %d: compression took %v", i, d)
+		}
+	}
+	// The filled scrapes have every series the unchanged ones have.
+	for i, n := range r.Filled.Series {
+		if full := largest(r.Unchanged.Series); n != full {
+			t.Errorf("warm, filled scrape %d: %d series, want every series (%d)", i, n, full)
+		}
+	}
+
 	md := string(rep.Markdown())
 	if strings.Contains(md, "%!") {
 		t.Errorf("document has a formatting error:\n%s", md)
@@ -76,8 +93,10 @@ func TestQuick(t *testing.T) {
 		"## Machine",
 		fmt.Sprintf("| a | 2 | cold | %d | %d / %d |  |", z.Cold, cold, cold),
 		fmt.Sprintf("| a | 2 | warm | %d | %d / %d | %d |", z.Warm, warm, warm, z.RequestTarget()),
+		fmt.Sprintf("| a | 2 | warm, filled | %d | %d / %d | %d |", z.Warm, warm, warm, z.RequestTarget()),
 		fmt.Sprintf("| a | 2 | unchanged | %d | %d / %d |  |", z.Unchanged, unchanged, unchanged),
 		"| `/jobs/:jobid/vertices/:vertexid/subtasks/metrics` | 3 |",
+		"| gzip compression | served compressed |",
 	} {
 		if !strings.Contains(md, want) {
 			t.Errorf("document lacks %q:\n%s", want, md)
