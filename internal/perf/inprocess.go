@@ -75,10 +75,16 @@ func measureInProcess(ctx context.Context, z Size, lat time.Duration) (*Result, 
 			return nil, fmt.Errorf("cold scrape: %w", err)
 		}
 	}
-	for range z.warmScrapes(lat) {
+	// warm scrapes 15 s after the previous scrape, once the simulator
+	// caught up with those 15 s, and records the scrape in p (unless nil).
+	warm := func(p *Phase) (scrapeResult, error) {
 		clock.Advance(interval)
 		sim.CatchUp()
-		if _, err := m.scrape(ctx, reg, &r.Warm); err != nil {
+		sr, _, err := m.measure(ctx, reg, p)
+		return sr, err
+	}
+	for range z.warmScrapes(lat) {
+		if _, err := warm(&r.Warm); err != nil {
 			return nil, fmt.Errorf("warm scrape: %w", err)
 		}
 	}
@@ -92,9 +98,7 @@ func measureInProcess(ctx context.Context, z Size, lat time.Duration) (*Result, 
 		prev = r.Warm.Series[n-1]
 	}
 	for range maxCatchUp {
-		clock.Advance(interval)
-		sim.CatchUp()
-		sr, _, err := m.measure(ctx, reg, nil)
+		sr, err := warm(nil)
 		if err != nil {
 			return nil, fmt.Errorf("filling in: %w", err)
 		}
@@ -108,9 +112,7 @@ func measureInProcess(ctx context.Context, z Size, lat time.Duration) (*Result, 
 		return nil, fmt.Errorf("still adding series after %d warm scrapes", maxCatchUp)
 	}
 	for range z.warmScrapes(lat) {
-		clock.Advance(interval)
-		sim.CatchUp()
-		if _, err := m.scrape(ctx, reg, &r.Filled); err != nil {
+		if _, err := warm(&r.Filled); err != nil {
 			return nil, fmt.Errorf("warm scrape with every series: %w", err)
 		}
 	}
