@@ -67,7 +67,7 @@ func TestQuick(t *testing.T) {
 		t.Errorf("warm: %d subtask details requests, want %d (each vertex of each new checkpoint)", got, z.Warm*J*V)
 	}
 
-	// Each warm scrape's answer was compressed as promhttp compresses it
+	// Each filled scrape's answer was compressed as promhttp compresses it
 	// for Prometheus, and the floor table says what that adds.
 	if len(r.Filled.Compress) != len(r.Filled.Durations) {
 		t.Errorf("warm, filled: %d compression times for %d scrapes", len(r.Filled.Compress), len(r.Filled.Durations))

@@ -105,7 +105,7 @@ func (r *Report) writeTargets(w writer) {
 		worst := 0
 		for _, lat := range r.latencies() {
 			if res := r.find(z.Name, lat); res != nil {
-				worst = max(worst, largest(res.Warm.Requests))
+				worst = max(worst, largest(res.Warm.Requests), largest(res.Filled.Requests))
 			}
 		}
 		over := ""
